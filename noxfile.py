@@ -72,3 +72,48 @@ def api(session: nox.Session) -> None:
         *session.posargs,
         env={"COVERAGE_RCFILE": str(ROOT / "api" / "pyproject.toml")},
     )
+
+
+@nox.session(python=PYTHON)
+def tasks(session: nox.Session) -> None:
+    """tasks.py and scripts/ai-deploy.sh: MockContext unit tests, then shellcheck on the scripts."""
+    install_locked(session, "tasks")
+    session.run("pytest", "tests/tasks", "-q", *session.posargs)
+    session.run(
+        "shellcheck",
+        "scripts/ai-deploy.sh",
+        "scripts/bootstrap.sh",
+        "scripts/install-actionlint.sh",
+        external=True,
+    )
+
+
+@nox.session(python=False)
+def workflow(session: nox.Session) -> None:
+    """actionlint (pinned, built from the Go module proxy) over .github/workflows; it also runs
+    shellcheck on every `run:` block because shellcheck is on PATH."""
+    actionlint = (
+        session.run("bash", "scripts/install-actionlint.sh", silent=True, external=True)
+        .strip()
+        .splitlines()[-1]
+    )
+    session.run(actionlint, "-color", *session.posargs, external=True)
+
+
+@nox.session(python=PYTHON)
+def acceptance(session: nox.Session) -> None:
+    """The live-cluster acceptance suite (not a default session: it needs a cluster).
+
+    `nox -s acceptance` uses the current kubeconfig context; `-- --cluster kind` creates a
+    throwaway kind cluster; `-- --capabilities control_plane` runs only what such a cluster offers.
+    With no reachable cluster it exits non-zero saying so.
+    """
+    install_locked(session, "acceptance")
+    session.run(
+        "pytest",
+        "tests/acceptance",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env={"PYTHONPATH": str(ROOT)},
+    )

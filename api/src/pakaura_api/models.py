@@ -6,16 +6,49 @@ in step: `nox -s api` checks that autogenerate finds no difference.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import AfterValidator, model_validator
 from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 2000
 MESSAGE_MAX = 4000
+PASSWORD_MIN = 8
+PASSWORD_MAX = 256
+# Ids are 32-bit INTEGER columns: anything outside cannot exist (and must answer 404, not 500).
+ID_MAX = 2**31 - 1
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refuse it as bad input rather than fail in the database.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _stripped_text(value: str) -> str:
+    value = _no_nul(value).strip()
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+def _email(value: str) -> str:
+    value = _stripped_text(value).lower()
+    if not re.match(EMAIL_PATTERN, value):
+        raise ValueError("must be an email address")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+Email = Annotated[str, AfterValidator(_email)]
+NonBlankText = Annotated[str, AfterValidator(_stripped_text)]
 
 
 def utcnow() -> datetime:
@@ -64,6 +97,23 @@ class UserPublic(SQLModel):
     name: str | None
 
 
+class SignupRequest(SQLModel):
+    email: Email = Field(max_length=320)
+    password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+    name: Text | None = Field(default=None, max_length=100)
+
+
+class LoginRequest(SQLModel):
+    email: Text = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+
+
+class TokenResponse(SQLModel):
+    access_token: str
+    token_type: str = "bearer"
+    user: UserPublic
+
+
 # --- tasks -------------------------------------------------------------------------------------
 
 
@@ -88,15 +138,25 @@ class Task(TaskBase, table=True):
 
 
 class TaskCreate(TaskBase):
-    pass
+    title: NonBlankText = Field(min_length=1, max_length=TITLE_MAX)
+    description: Text = Field(default="", max_length=DESCRIPTION_MAX)
 
 
 class TaskUpdate(SQLModel):
-    title: str | None = Field(default=None, min_length=1, max_length=TITLE_MAX)
-    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
+    """A partial change: only the fields sent are applied; `due_date: null` clears the date."""
+
+    title: NonBlankText | None = Field(default=None, min_length=1, max_length=TITLE_MAX)
+    description: Text | None = Field(default=None, max_length=DESCRIPTION_MAX)
     priority: Priority | None = None
     due_date: date | None = None
     completed: bool | None = None
+
+    @model_validator(mode="after")
+    def _no_null_for_required_columns(self) -> TaskUpdate:
+        for name in ("title", "description", "priority", "completed"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
 
 
 class TaskPublic(TaskBase):
@@ -132,3 +192,37 @@ class Message(SQLModel, table=True):
     mode: Mode | None = None
     actions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     created_at: datetime = _timestamp()
+
+
+class ConversationPublic(SQLModel):
+    id: int
+    title: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ActionPublic(SQLModel):
+    tool: str
+    arguments: dict[str, Any]
+    result: dict[str, Any]
+
+
+class MessagePublic(SQLModel):
+    id: int
+    role: Role
+    content: str
+    mode: Mode | None
+    actions: list[ActionPublic]
+    created_at: datetime
+
+
+class ChatRequest(SQLModel):
+    message: NonBlankText = Field(min_length=1, max_length=MESSAGE_MAX)
+    conversation_id: int | None = None
+
+
+class ChatResponse(SQLModel):
+    conversation_id: int
+    reply: str
+    mode: Mode
+    actions: list[ActionPublic]

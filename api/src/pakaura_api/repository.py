@@ -13,7 +13,7 @@ from sqlalchemy import desc
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from pakaura_api.models import Task, TaskCreate, TaskUpdate, utcnow
+from pakaura_api.models import ID_MAX, Task, TaskCreate, TaskUpdate, utcnow
 
 
 class StatusFilter(StrEnum):
@@ -37,6 +37,8 @@ async def list_tasks(
 
 async def get_task(session: AsyncSession, user_id: int, task_id: int) -> Task | None:
     """The task if it exists AND belongs to the user; None otherwise (callers answer 404)."""
+    if not 0 < task_id <= ID_MAX:  # cannot exist, and out of range for the INTEGER column
+        return None
     query = select(Task).where(Task.id == task_id, Task.user_id == user_id)
     return (await session.exec(query)).first()
 

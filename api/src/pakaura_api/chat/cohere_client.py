@@ -1,0 +1,242 @@
+"""A small typed async client for Cohere's v2 Chat API (`POST {base_url}/v2/chat`) over httpx.
+
+Why not the official `cohere` SDK: it adds ~105 MB of site-packages (tokenizers, huggingface_hub,
+hf_xet, fastavro — features a chat-with-tools client never uses), which on its own breaks the API
+image's < 200 MB target, and it slows start-up. The wire format we need is one JSON request and
+one JSON response (see the reference `cohere-v2-chat.md`), so this module implements exactly that:
+
+- Bearer auth; the key lives only in the request header — never in logs, reprs or error messages.
+- An explicit per-request timeout, additionally capped by the caller's deadline for the whole turn.
+- Retries only for 429, 5xx and connection errors, at most `max_retries`, with a small backoff
+  that never sleeps past the deadline (a dead provider must not stall a chat request).
+- Every failure becomes a `CohereError` subclass, so the caller has one family to fall back on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from functools import cache
+from types import TracebackType
+from typing import Any
+
+import certifi
+import httpx
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+BACKOFF_SECONDS = 0.2
+# A failing provider should be detected quickly even with a generous read timeout.
+CONNECT_TIMEOUT_SECONDS = 5.0
+
+
+class CohereError(Exception):
+    """Any failure talking to the provider; `reason` is a short machine-readable tag for logs."""
+
+    reason = "error"
+
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class CohereAuthError(CohereError):
+    reason = "unauthorized"
+
+
+class CohereRateLimitError(CohereError):
+    reason = "rate_limited"
+
+
+class CohereServerError(CohereError):
+    reason = "server_error"
+
+
+class CohereRequestError(CohereError):
+    """4xx other than 401/403/429 (bad request, unknown model): our bug or config, not retried."""
+
+    reason = "bad_request"
+
+
+class CohereTimeoutError(CohereError):
+    reason = "timeout"
+
+
+class CohereConnectionError(CohereError):
+    reason = "connection_error"
+
+
+class CohereMalformedResponseError(CohereError):
+    reason = "malformed_response"
+
+
+# --- response shapes (only the fields Pakaura reads; unknown fields are ignored) ---------------
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class ToolCallFunction(_Lenient):
+    name: str
+    arguments: str | dict[str, Any] | None = None
+
+
+class ToolCall(_Lenient):
+    id: str
+    type: str = "function"
+    function: ToolCallFunction
+
+
+class ContentItem(_Lenient):
+    type: str
+    text: str | None = None
+
+
+class AssistantMessage(_Lenient):
+    role: str = "assistant"
+    content: list[ContentItem] | str | None = None
+    tool_plan: str | None = None
+    tool_calls: list[ToolCall] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, str):
+            return self.content.strip()
+        parts = [item.text for item in self.content or [] if item.type == "text" and item.text]
+        return "\n".join(parts).strip()
+
+
+class ChatResponse(_Lenient):
+    id: str | None = None
+    finish_reason: str | None = None
+    message: AssistantMessage
+
+
+@cache
+def _ssl_context() -> ssl.SSLContext:
+    """Built once per process: loading the CA bundle costs milliseconds on every new client."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+class CohereClient:
+    """Use as `async with CohereClient(...) as client: await client.chat(...)`."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str,
+        timeout_seconds: float,
+        max_retries: int,
+    ) -> None:
+        self._api_key = api_key
+        self._base_url = base_url.rstrip("/")
+        self._timeout = timeout_seconds
+        self._max_retries = max_retries
+        self._http: httpx.AsyncClient | None = None
+
+    def __repr__(self) -> str:  # the key must never end up in a log line or traceback
+        return f"CohereClient(base_url={self._base_url!r})"
+
+    async def __aenter__(self) -> CohereClient:
+        self._http = httpx.AsyncClient(
+            base_url=self._base_url,
+            headers={
+                "Authorization": f"Bearer {self._api_key}",
+                "Accept": "application/json",
+            },
+            timeout=httpx.Timeout(
+                self._timeout, connect=min(self._timeout, CONNECT_TIMEOUT_SECONDS)
+            ),
+            verify=_ssl_context(),
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def chat(
+        self,
+        *,
+        model: str,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        temperature: float,
+        max_tokens: int,
+        deadline: float | None = None,
+    ) -> ChatResponse:
+        """One non-streaming chat call; `deadline` is a `time.monotonic()` instant."""
+        body = {
+            "model": model,
+            "messages": messages,
+            "tools": tools,
+            "temperature": temperature,
+            "max_tokens": max_tokens,
+            "stream": False,
+        }
+        attempt = 0
+        while True:
+            try:
+                return await self._post_once(body, deadline)
+            except (CohereRateLimitError, CohereServerError, CohereConnectionError):
+                backoff = BACKOFF_SECONDS * 2**attempt
+                out_of_time = deadline is not None and time.monotonic() + backoff >= deadline
+                if attempt >= self._max_retries or out_of_time:
+                    raise
+                attempt += 1
+                await asyncio.sleep(backoff)
+
+    async def _post_once(self, body: dict[str, Any], deadline: float | None) -> ChatResponse:
+        if self._http is None:
+            raise RuntimeError("use CohereClient as an async context manager")
+        budget = self._timeout
+        if deadline is not None:
+            budget = min(budget, deadline - time.monotonic())
+        if budget <= 0:
+            raise CohereTimeoutError("no time left for the provider call")
+        try:
+            async with asyncio.timeout(budget):
+                response = await self._http.post("/v2/chat", json=body)
+        except httpx.ConnectTimeout as exc:
+            raise CohereConnectionError(f"connect timeout: {type(exc).__name__}") from exc
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            raise CohereTimeoutError(f"no answer within {budget:.1f}s") from exc
+        except httpx.TransportError as exc:  # refused, reset, DNS, protocol errors
+            raise CohereConnectionError(f"transport error: {type(exc).__name__}") from exc
+        return _parse(response)
+
+
+def _error_message(response: httpx.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return response.text[:200]
+    return str(data.get("message", ""))[:200] if isinstance(data, dict) else ""
+
+
+def _parse(response: httpx.Response) -> ChatResponse:
+    status = response.status_code
+    if status in (401, 403):
+        raise CohereAuthError(_error_message(response), status)
+    if status == 429:
+        raise CohereRateLimitError(_error_message(response), status)
+    if status >= 500:
+        raise CohereServerError(_error_message(response), status)
+    if status != 200:
+        raise CohereRequestError(_error_message(response), status)
+    try:
+        parsed = ChatResponse.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise CohereMalformedResponseError(
+            f"unexpected response body ({exc.error_count()} errors)"
+        ) from exc
+    if parsed.finish_reason in ("ERROR", "TIMEOUT"):
+        raise CohereServerError(f"provider finished with {parsed.finish_reason}", status)
+    return parsed

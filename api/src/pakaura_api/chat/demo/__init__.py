@@ -1,0 +1,1 @@
+"""The offline demo assistant (no AI provider needed)."""

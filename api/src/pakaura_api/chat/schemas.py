@@ -1,0 +1,38 @@
+"""The chat feature's public shapes: what the route passes in and gets back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pakaura_api.models import Mode
+
+
+class ChatConfig(BaseModel):
+    """Provider settings for one turn; `api_key` None or empty means demo mode."""
+
+    model_config = ConfigDict(frozen=True)
+
+    api_key: str | None = Field(default=None, repr=False)  # never printed, never logged
+    base_url: str = "https://api.cohere.com"
+    model: str = "command-a-03-2025"
+    temperature: float = Field(default=0.3, ge=0, le=1)
+    max_tokens: int = Field(default=300, gt=0)
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=1, ge=0)
+    max_rounds: int = Field(default=5, ge=1)
+
+
+class ChatAction(BaseModel):
+    """One task change made during a turn (the UI refreshes from these)."""
+
+    tool: str
+    arguments: dict[str, Any]
+    result: dict[str, Any]
+
+
+class ChatReply(BaseModel):
+    reply: str
+    mode: Mode
+    actions: list[ChatAction]

@@ -1,0 +1,114 @@
+"""Which task does "the report task" mean? One answer for both the AI and the demo assistant.
+
+Acting on a guess is the worst thing a task assistant can do ("delete report" deleting the first
+of several reports), so the rules are strict:
+1. an exact (case-insensitive) title match acts;
+2. otherwise a single confident fuzzy match acts: score >= MATCH_THRESHOLD and at least
+   MATCH_MARGIN points ahead of the runner-up;
+3. several plausible tasks -> no action, the candidates are returned so the caller can ask;
+4. nothing plausible -> no action, "not found".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process, utils
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from pakaura_api import repository
+from pakaura_api.models import Task
+
+MATCH_THRESHOLD = 75.0
+MATCH_MARGIN = 10.0
+MAX_CANDIDATES = 5
+# Below this length partial matching is meaningless ("a" is "part of" most titles): exact only.
+MIN_FUZZY_LENGTH = 3
+
+_QUOTES = re.compile(r"[\"'`\u2018\u2019\u201c\u201d]")
+_LEADING_ARTICLE = re.compile(r"^(?:the|my|a|an|that|this)\s+", re.IGNORECASE)
+_TRAILING_TASK = re.compile(r"\s+(?:task|todo|to-do|item|one)$", re.IGNORECASE)
+_TRAILING_PUNCT = re.compile(r"[\s.!?,;:]+$")
+
+
+def clean_reference(text: str) -> str:
+    """Strip the filler people wrap a task name in: quotes, "the … task", trailing punctuation."""
+    cleaned = _TRAILING_PUNCT.sub("", text.strip())
+    unquoted = _QUOTES.sub("", cleaned).strip()
+    if unquoted != cleaned:  # a quoted name is taken literally
+        return unquoted
+    cleaned = _LEADING_ARTICLE.sub("", cleaned)
+    cleaned = _TRAILING_TASK.sub("", cleaned)
+    return _TRAILING_PUNCT.sub("", cleaned).strip()
+
+
+@dataclass
+class Resolution:
+    task: Task | None = None
+    candidates: list[Task] = field(default_factory=list)
+    error: str | None = None
+
+
+def match(reference: str, tasks: Sequence[Task]) -> Resolution:
+    """Pure matching of a free-text reference against the user's tasks (see module rules)."""
+    raw = reference.strip().casefold()
+    cleaned = clean_reference(reference)
+    if not cleaned:
+        return Resolution(error="Which task do you mean?")
+    for wanted in dict.fromkeys([raw, cleaned.casefold()]):
+        exact = [task for task in tasks if task.title.strip().casefold() == wanted]
+        if len(exact) == 1:
+            return Resolution(task=exact[0])
+        if len(exact) > 1:
+            return Resolution(
+                candidates=exact, error=f'Several tasks are called "{exact[0].title}".'
+            )
+
+    if len(cleaned) < MIN_FUZZY_LENGTH:
+        return Resolution(error=f'I couldn\'t find a task called "{cleaned}".')
+    scored = process.extract(
+        cleaned,
+        {index: task.title for index, task in enumerate(tasks)},
+        scorer=fuzz.WRatio,
+        processor=utils.default_process,
+        limit=MAX_CANDIDATES + 1,
+    )
+    plausible = [(tasks[key], score) for _title, score, key in scored if score >= MATCH_THRESHOLD]
+    if not plausible:
+        return Resolution(error=f'I couldn\'t find a task matching "{cleaned}".')
+    best, best_score = plausible[0]
+    close = [task for task, score in plausible if score > best_score - MATCH_MARGIN]
+    if len(close) == 1:
+        return Resolution(task=best)
+    return Resolution(
+        candidates=close[:MAX_CANDIDATES],
+        error=f'Several tasks match "{cleaned}".',
+    )
+
+
+async def resolve(
+    session: AsyncSession,
+    user_id: int,
+    task_id: int | None,
+    title: str | None,
+    prefer: Callable[[Task], bool] | None = None,
+) -> Resolution:
+    """Find the user's task by id or by title reference; never another user's task.
+
+    `prefer` narrows a tie (e.g. "complete buy milk" prefers the pending "buy milk" when a done one
+    with the same name also exists); it never turns a miss into a hit.
+    """
+    if task_id is not None:
+        task = await repository.get_task(session, user_id, task_id)
+        if task is None:
+            return Resolution(error=f"There is no task #{task_id}.")
+        return Resolution(task=task)
+    tasks = await repository.list_tasks(session, user_id)
+    resolution = match(title or "", tasks)
+    if resolution.task is None and prefer is not None and resolution.candidates:
+        preferred = [task for task in resolution.candidates if prefer(task)]
+        if len(preferred) == 1:
+            return Resolution(task=preferred[0])
+    return resolution

@@ -1,0 +1,62 @@
+"""Typed dependencies for the routes: settings, a database session, the authenticated user."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from pakaura_api.config import Settings
+from pakaura_api.models import User
+from pakaura_api.security import InvalidToken, decode_access_token
+
+_bearer = HTTPBearer(auto_error=False, description="The access token from signup or login.")
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessionmaker() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def current_user_id(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> int:
+    """The user id from a valid bearer token, decoded once and without a database query."""
+    if credentials is None:
+        raise _unauthorized("Not authenticated")
+    try:
+        return decode_access_token(credentials.credentials, settings)
+    except InvalidToken:
+        raise _unauthorized("Invalid or expired token") from None
+
+
+CurrentUserId = Annotated[int, Depends(current_user_id)]
+
+
+async def current_user(session: SessionDep, user_id: CurrentUserId) -> User:
+    user = await session.get(User, user_id) if 0 < user_id <= 2**31 - 1 else None
+    if user is None:
+        raise _unauthorized("Invalid or expired token")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]

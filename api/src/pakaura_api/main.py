@@ -1,0 +1,103 @@
+"""The application factory: `create_app(settings)` wires settings, database, middleware, routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
+
+from pakaura_api import __version__
+from pakaura_api.chat import ChatConfig
+from pakaura_api.config import Settings
+from pakaura_api.db import create_engine, create_sessionmaker
+from pakaura_api.limits import BodySizeLimitMiddleware, FailedLoginLimiter
+from pakaura_api.logging import RequestContextMiddleware
+from pakaura_api.migrate import head_revision
+from pakaura_api.routes import auth, chat, health, tasks
+
+API_PREFIX = "/api/v1"
+log = structlog.get_logger("pakaura_api")
+
+
+def chat_config(settings: Settings) -> ChatConfig:
+    key = settings.cohere_api_key.get_secret_value() if settings.cohere_api_key else ""
+    return ChatConfig(
+        api_key=key.strip() or None,
+        base_url=settings.cohere_base_url,
+        model=settings.ai_model,
+        temperature=settings.ai_temperature,
+        max_tokens=settings.ai_max_tokens,
+        timeout_seconds=settings.ai_timeout_seconds,
+        max_retries=settings.ai_max_retries,
+    )
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log.info("api.started", version=__version__, chat_mode=app.state.chat_mode)
+        yield
+        await app.state.engine.dispose()
+        await app.state.probe_engine.dispose()
+        log.info("api.stopped")
+
+    app = FastAPI(
+        title="Pakaura API",
+        version=__version__,
+        description="Tasks, conversations and a chat assistant that manages tasks.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = create_engine(settings)
+    app.state.probe_engine = create_engine(settings, pooled=False)
+    app.state.sessionmaker = create_sessionmaker(app.state.engine)
+    app.state.schema_head = head_revision()
+    app.state.login_limiter = FailedLoginLimiter(
+        settings.login_attempts_per_email,
+        settings.login_attempts_per_client,
+        settings.login_window_seconds,
+    )
+    app.state.chat_config = chat_config(settings)
+    app.state.chat_mode = "ai" if app.state.chat_config.api_key else "demo"
+
+    for router in (health.router, auth.router, tasks.router, chat.router):
+        app.include_router(router, prefix=API_PREFIX)
+
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DataError, _data_error)  # type: ignore[arg-type]
+
+    # Added innermost first: the request id wraps everything, so even a 413 is logged with one.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=[settings.frontend_url],
+        allow_methods=["*"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+        expose_headers=["X-Request-ID"],
+    )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+    """422 with one readable sentence (never echoing the input: it may hold a password)."""
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"] if part != "body")
+        message = str(item["msg"]).removeprefix("Value error, ")
+        problems.append(f"{where}: {message}" if where else message)
+    return JSONResponse({"detail": "; ".join(problems) or "Invalid request"}, status_code=422)
+
+
+async def _data_error(_request: Request, _error: DataError) -> JSONResponse:
+    # Input the validators let through but the database refuses is still bad input, not a 500.
+    return JSONResponse({"detail": "A value is out of range or invalid"}, status_code=422)

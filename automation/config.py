@@ -1,0 +1,48 @@
+"""Fixed project facts the automation relies on (names, ports, paths) — one place to change them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VERSION = (ROOT / "VERSION").read_text().strip()
+
+RELEASE = "pakaura"
+NAMESPACE = "pakaura"
+CHART = "helm/pakaura"
+HOSTNAME = "pakaura.local"
+HELM_TIMEOUT = "5m"
+
+# component -> (image name, Dockerfile, build context), all relative to the repository root
+IMAGES: dict[str, tuple[str, str, str]] = {
+    "api": (f"pakaura-api:{VERSION}", "infra/docker/api.Dockerfile", "api"),
+    "frontend": (f"pakaura-frontend:{VERSION}", "infra/docker/frontend.Dockerfile", "frontend"),
+}
+SERVICES = {"frontend": 3000, "api": 8000, "postgresql": 5432}
+COMPONENTS = ("api", "frontend", "postgresql", "migrate")
+
+# The spec's minimum machine for the whole stack (NFR-004) and what we never exceed on a host.
+MIN_CPUS = 4
+MIN_MEMORY_MB = 8192
+HOST_MEMORY_RESERVE_MB = 2048
+MINIKUBE_FLOOR_MEMORY_MB = 2200  # below this minikube refuses to start
+
+INGRESS_NAMESPACE = "ingress-nginx"
+INGRESS_CONTROLLER = "ingress-nginx-controller"
+INGRESS_WEBHOOK_SERVICE = "ingress-nginx-controller-admission"
+ADDONS = ("ingress", "metrics-server")
+
+# Label the image with a digest of its sources so a rebuild of unchanged sources is skipped.
+SOURCE_DIGEST_LABEL = "org.pakaura.source-digest"
+# helm keeps a free-text description per revision; we store the inputs' digest there.
+DEPLOY_DIGEST_PREFIX = "pakaura-inputs="
+
+
+class ExitCode:
+    """Exit codes scripts can rely on (documented in docs/automation.md)."""
+
+    OK = 0
+    FAILURE = 1
+    MISSING_PREREQUISITE = 2
+    UNHEALTHY = 3
+    INTERRUPTED = 130

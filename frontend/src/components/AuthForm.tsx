@@ -1,0 +1,147 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter, useSearchParams } from "next/navigation";
+import { useRef, useState, type FormEvent } from "react";
+import { ApiError, request } from "@/lib/client/api";
+import Banner from "./Banner";
+
+type Mode = "signin" | "signup";
+type Field = "email" | "password" | "name";
+
+const NOTICES: Record<string, string> = {
+  expired: "Your session has expired. Please sign in again.",
+  signed_out: "You have signed out.",
+};
+
+/** A plain-string 422/409 detail still belongs next to a field when it names one. */
+function guessField(message: string, fields: readonly Field[]): Field | null {
+  const lower = message.toLowerCase();
+  return fields.find((field) => lower.includes(field)) ?? null;
+}
+
+export default function AuthForm({ mode }: { mode: Mode }) {
+  const router = useRouter();
+  const params = useSearchParams();
+  const notice = NOTICES[params.get("reason") ?? ""];
+  const fields: Field[] = mode === "signup" ? ["name", "email", "password"] : ["email", "password"];
+  const [values, setValues] = useState<Record<Field, string>>({ email: "", password: "", name: "" });
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<Field, string>>>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [unavailable, setUnavailable] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const refs = useRef<Partial<Record<Field, HTMLInputElement | null>>>({});
+  const errorRef = useRef<HTMLParagraphElement>(null);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setBusy(true);
+    setFieldErrors({});
+    setFormError(null);
+    const body =
+      mode === "signup"
+        ? { email: values.email.trim(), password: values.password, name: values.name.trim() || undefined }
+        : { email: values.email.trim(), password: values.password };
+    try {
+      await request(mode === "signup" ? "/session/signup" : "/session/login", { method: "POST", body });
+      setUnavailable(false);
+      router.replace("/");
+      return;
+    } catch (error) {
+      const apiError = error instanceof ApiError ? error : new ApiError("other", "Something went wrong.");
+      setUnavailable(apiError.kind === "unavailable");
+      const errors: Partial<Record<Field, string>> = {};
+      for (const [name, message] of Object.entries(apiError.fieldErrors)) {
+        if ((fields as string[]).includes(name)) errors[name as Field] = message;
+      }
+      let general: string | null = apiError.kind === "unavailable" ? null : apiError.message;
+      if (Object.keys(errors).length === 0 && general && apiError.kind !== "unauthorized") {
+        const field = guessField(general, fields);
+        if (field) {
+          errors[field] = general;
+          general = null;
+        }
+      }
+      if (Object.keys(errors).length > 0 && general === "Please correct the highlighted fields.") {
+        general = null;
+      }
+      setFieldErrors(errors);
+      setFormError(general);
+      // Put the keyboard where the problem is.
+      const first = fields.find((field) => errors[field]);
+      requestAnimationFrame(() => (first ? refs.current[first]?.focus() : errorRef.current?.focus()));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const title = mode === "signup" ? "Create your account" : "Sign in to Pakaura";
+  const labels: Record<Field, string> = { name: "Name (optional)", email: "Email", password: "Password" };
+
+  return (
+    <main className="auth-page">
+      {unavailable ? <Banner /> : null}
+      <div className="auth-card">
+        <p className="brand" aria-hidden="true">
+          Pakaura
+        </p>
+        <h1>{title}</h1>
+        {notice ? (
+          <p className="notice" role="status">
+            {notice}
+          </p>
+        ) : null}
+        <form onSubmit={submit} noValidate aria-describedby={formError ? "form-error" : undefined}>
+          {fields.map((field) => {
+            const error = fieldErrors[field];
+            return (
+              <div className="field" key={field}>
+                <label htmlFor={`auth-${field}`}>{labels[field]}</label>
+                <input
+                  id={`auth-${field}`}
+                  ref={(el) => {
+                    refs.current[field] = el;
+                  }}
+                  name={field}
+                  type={field === "password" ? "password" : field === "email" ? "email" : "text"}
+                  autoComplete={
+                    field === "password" ? (mode === "signup" ? "new-password" : "current-password") : field
+                  }
+                  required={field !== "name"}
+                  value={values[field]}
+                  onChange={(event) => setValues({ ...values, [field]: event.target.value })}
+                  aria-invalid={error ? true : undefined}
+                  aria-describedby={error ? `auth-${field}-error` : undefined}
+                />
+                {error ? (
+                  <p className="field-error" id={`auth-${field}-error`}>
+                    {error}
+                  </p>
+                ) : null}
+              </div>
+            );
+          })}
+          {formError ? (
+            <p className="form-error" id="form-error" role="alert" tabIndex={-1} ref={errorRef}>
+              {formError}
+            </p>
+          ) : null}
+          <button className="button primary wide" type="submit" disabled={busy}>
+            {busy ? "Please wait…" : mode === "signup" ? "Create account" : "Sign in"}
+          </button>
+        </form>
+        <p className="switch">
+          {mode === "signup" ? (
+            <>
+              Already have an account? <Link href="/signin">Sign in</Link>
+            </>
+          ) : (
+            <>
+              New here? <Link href="/signup">Create an account</Link>
+            </>
+          )}
+        </p>
+      </div>
+    </main>
+  );
+}

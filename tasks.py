@@ -1,0 +1,298 @@
+"""Pakaura's automation: `invoke --list` shows every task, `invoke --help <task>` its options.
+
+Tasks are thin; the steps they share live in `automation/` as plain functions. Exit codes:
+0 ok, 1 failure, 2 missing prerequisite, 3 unhealthy (status/doctor found a problem), 130 Ctrl-C.
+Every task that talks to a cluster takes `--cluster minikube|kind|current` (current = the active
+kubeconfig context) and `--namespace` (default pakaura).
+"""
+
+from __future__ import annotations
+
+from invoke import task
+from invoke.context import Context
+from invoke.exceptions import Exit
+
+from automation import config, release
+from automation import status as dashboard
+from automation.cluster import (
+    Cluster,
+    ensure_addons,
+    ensure_kind,
+    ensure_minikube,
+    flavour,
+    require_reachable,
+    resolve,
+    wait_for_ingress_controller,
+)
+from automation.console import console, done, step, warn
+from automation.dev import run_dev
+from automation.doctor import diagnose
+from automation.errors import TaskError, UnhealthyError, task_boundary
+from automation.images import build as build_images
+from automation.manifests import regenerate
+from automation.prereqs import cluster_tool, require
+from automation.shell import ok, run
+
+NS = config.NAMESPACE
+CLUSTER_HELP = "minikube | kind | current (the active kubeconfig context)"
+NS_HELP = f"Kubernetes namespace (default {NS})"
+DEPLOY_HELP = {
+    "cluster": CLUSTER_HELP,
+    "namespace": NS_HELP,
+    "values": "extra values file for helm (repeatable)",
+    "set_": "helm --set key=value (repeatable)",
+    "force": "rebuild images / upgrade the release even when nothing changed",
+}
+
+
+def _show_status(c: Context, target: Cluster, namespace: str) -> bool:
+    snapshot = dashboard.collect(c, target, namespace)
+    verdicts = dashboard.verdicts(snapshot)
+    dashboard.render(
+        snapshot, verdicts, dashboard.access_url(c, target, snapshot, namespace), namespace
+    )
+    return dashboard.healthy(snapshot, verdicts)
+
+
+def _ingress_controller_present(c: Context, target: Cluster) -> bool:
+    return ok(
+        c,
+        target.kubectl(
+            "get", f"deployment/{config.INGRESS_CONTROLLER}", namespace=config.INGRESS_NAMESPACE
+        ),
+    )
+
+
+def _restart(c: Context, target: Cluster, namespace: str, components: list[str]) -> None:
+    """Same image tag, new content: pods keep the old image until the Deployment rolls."""
+    for component in components:
+        step(f"restarting deployment/{component} to pick up the rebuilt image")
+        run(c, target.kubectl("rollout", "restart", f"deployment/{component}", namespace=namespace))
+        run(
+            c,
+            target.kubectl(
+                "rollout",
+                "status",
+                f"deployment/{component}",
+                "--timeout=300s",
+                namespace=namespace,
+            ),
+        )
+
+
+@task(
+    iterable=["values", "set_"],
+    help={
+        **DEPLOY_HELP,
+        "driver": "minikube --driver (optional)",
+        "cluster": "minikube (default) | kind | current",
+    },
+)
+@task_boundary
+def setup(c, cluster="minikube", namespace=NS, values=None, set_=None, driver=None, force=False):
+    """One command from nothing to a running app: cluster, addons, images, release, status."""
+    require("docker", "kubectl", "helm", *cluster_tool(cluster))
+    target = resolve(cluster)
+    changes: list[str] = []
+    if cluster == "minikube":
+        if ensure_minikube(c, driver):
+            changes.append("started minikube")
+        changes += [f"enabled addon {name}" for name in ensure_addons(c)]
+    elif cluster == "kind" and ensure_kind(c):
+        changes.append("created the kind cluster")
+    require_reachable(c, target)
+    if cluster == "minikube" or _ingress_controller_present(c, target):
+        wait_for_ingress_controller(c, target)  # pitfall 8: the webhook must answer first
+    else:
+        warn(
+            "no ingress-nginx controller found: the Ingress will not route; use port-forward "
+            "(see `invoke status`) or install one"
+        )
+    existed = release.current(c, target, namespace) is not None
+    rebuilt = build_images(c, target, list(config.IMAGES), force=force)
+    changes += [f"rebuilt {name} image" for name in rebuilt]
+    if release.deploy(c, target, namespace, values, set_, force=force):
+        changes.append("deployed a new release revision")
+    if existed and rebuilt:
+        _restart(c, target, namespace, [n for n in rebuilt if n in ("api", "frontend")])
+    if changes:
+        done("setup changed: " + "; ".join(changes))
+    else:
+        done("setup: no changes — cluster, addons, images and release were already in place")
+    if not _show_status(c, target, namespace):
+        raise UnhealthyError(
+            "the release is deployed but not every service is healthy", "`invoke doctor` says why"
+        )
+
+
+@task(
+    help={
+        "cluster": "minikube | kind | current | none (local engine only)",
+        "component": "api or frontend (default: both)",
+        "force": "rebuild even if unchanged",
+    }
+)
+@task_boundary
+def build(c, cluster="current", component=None, force=False):
+    """Build the images into the cluster's runtime (minikube engine, kind load, or local)."""
+    require("docker", *cluster_tool(cluster))
+    components = [component] if component else list(config.IMAGES)
+    for name in components:
+        if name not in config.IMAGES:
+            raise TaskError(f"unknown component {name!r}", f"use one of {', '.join(config.IMAGES)}")
+    target = None if cluster == "none" else resolve(cluster)
+    rebuilt = build_images(c, target, components, force=force)
+    done(f"images ready ({', '.join(rebuilt) or 'nothing rebuilt'})")
+
+
+@task(
+    iterable=["values", "set_"],
+    help={
+        **DEPLOY_HELP,
+        "dry_run": "render and validate only (server-side when a cluster is reachable)",
+    },
+)
+@task_boundary
+def deploy(c, cluster="current", namespace=NS, values=None, set_=None, dry_run=False, force=False):
+    """helm upgrade --install pakaura helm/pakaura --wait (skipped when nothing changed)."""
+    require("helm", *(() if dry_run else ("kubectl",)))
+    target = resolve(cluster)
+    if not dry_run:
+        require_reachable(c, target)
+    release.deploy(c, target, namespace, values, set_, dry_run=dry_run, force=force)
+
+
+@task(help={"cluster": CLUSTER_HELP, "namespace": NS_HELP})
+@task_boundary
+def status(c, cluster="current", namespace=NS):
+    """Dashboard: release, pods, services, ingress, endpoints, URL, one verdict per service."""
+    require("kubectl", "helm")
+    target = resolve(cluster)
+    require_reachable(c, target)
+    if not _show_status(c, target, namespace):
+        raise UnhealthyError(
+            "not every service is healthy", "`invoke doctor` says why and how to fix it"
+        )
+
+
+@task(
+    help={
+        "service": "api | frontend | postgresql | migrate",
+        "follow": "stream new lines",
+        "tail": "lines per container (default 100)",
+        "cluster": CLUSTER_HELP,
+        "namespace": NS_HELP,
+    }
+)
+@task_boundary
+def logs(c, service, follow=False, tail=100, cluster="current", namespace=NS):
+    """Logs of every pod of one service (JSON lines from the API), prefixed with the pod name."""
+    if service not in config.COMPONENTS:
+        raise TaskError(
+            f"unknown service {service!r}", f"use one of {', '.join(config.COMPONENTS)}"
+        )
+    require("kubectl")
+    target = resolve(cluster)
+    selector = f"app.kubernetes.io/instance={config.RELEASE},app.kubernetes.io/component={service}"
+    argv = target.kubectl(
+        "logs",
+        "-l",
+        selector,
+        "--all-containers",
+        "--prefix",
+        f"--tail={tail}",
+        "--max-log-requests=10",
+        namespace=namespace,
+    )
+    if follow:
+        argv.append("-f")
+    run(c, argv, hide=False, fix=f"`invoke status -n {namespace}` shows whether {service} has pods")
+
+
+@task(
+    help={
+        "purge_data": "also delete the database volume and the kept Secret, then the namespace",
+        "cluster": CLUSTER_HELP,
+        "namespace": NS_HELP,
+    }
+)
+@task_boundary
+def destroy(c, cluster="current", namespace=NS, purge_data=False):
+    """Uninstall the release; keeps the database volume and Secret unless --purge-data."""
+    require("kubectl", "helm")
+    target = resolve(cluster)
+    require_reachable(c, target)
+    release.uninstall(c, target, namespace)
+    selector = f"app.kubernetes.io/instance={config.RELEASE}"
+    if purge_data:
+        step("deleting the database volume(s), the kept Secret and the namespace")
+        run(
+            c,
+            target.kubectl(
+                "delete",
+                "pvc,secret",
+                "-l",
+                selector,
+                "--ignore-not-found",
+                "--wait=true",
+                namespace=namespace,
+            ),
+        )
+        run(
+            c, target.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=true")
+        )
+        done(f"namespace {namespace} and all its data are gone")
+        return
+    kept = run(
+        c,
+        target.kubectl("get", "pvc,secret", "-l", selector, "-o", "name", namespace=namespace),
+        check=False,
+    ).stdout.split()
+    console.print(f"kept in namespace {namespace}: {', '.join(kept) or 'nothing'}", highlight=False)
+    console.print(
+        "  the Secret (helm.sh/resource-policy: keep) holds the database password that "
+        "matches the volume, so a reinstall finds your data; the namespace stays because "
+        "it holds both. Remove everything with `invoke destroy --purge-data`."
+    )
+
+
+@task(help={"api_port": "API port (default 8000)", "frontend_port": "frontend port (default 3000)"})
+@task_boundary
+def dev(c, api_port=8000, frontend_port=3000):
+    """API + frontend on this machine with SQLite, no cluster; Ctrl-C stops both."""
+    code = run_dev(c, int(api_port), int(frontend_port))
+    if code:
+        raise Exit(code=code)
+
+
+@task(
+    help={
+        "cluster": CLUSTER_HELP,
+        "namespace": NS_HELP,
+        "ingress_class": "ingress class the chart uses (default nginx)",
+    }
+)
+@task_boundary
+def doctor(c, cluster="current", namespace=NS, ingress_class="nginx"):
+    """Diagnose a broken deployment and print the fix for each problem found."""
+    require("kubectl", "helm")
+    target = resolve(cluster)
+    findings = diagnose(c, target, namespace, ingress_class)
+    errors = [f for f in findings if f.severity == "error"]
+    for finding in findings:
+        colour = "red" if finding.severity == "error" else "yellow"
+        console.print(f"[bold {colour}]{finding.severity}:[/] {finding.problem}", highlight=False)
+        console.print(f"  [bold]fix:[/] {finding.fix}", highlight=False)
+    if errors:
+        raise Exit(code=config.ExitCode.UNHEALTHY)
+    done(
+        f"no problems found in {flavour(c, target)} cluster, namespace {namespace}"
+        + (f" ({len(findings)} warning(s))" if findings else "")
+    )
+
+
+@task(help={"check": "only verify infra/kubernetes/ is current (exit 1 if not)"})
+@task_boundary
+def manifests(c, check=False):
+    """Regenerate the plain Kubernetes manifests in infra/kubernetes/ from the chart."""
+    regenerate(c, check=check)

@@ -1,0 +1,49 @@
+"""Small steps the browser tests repeat: signing up, sending a chat message, finding a task."""
+
+from __future__ import annotations
+
+import secrets
+
+from playwright.sync_api import Locator, Page, expect
+
+PASSWORD = "Correct-Horse-42!"  # test-only credential for throw-away users
+
+
+def unique_email(tag: str) -> str:
+    return f"{tag}-{secrets.token_hex(4)}@example.com"
+
+
+def chat_input(page: Page) -> Locator:
+    return page.get_by_label("Message the assistant")
+
+
+def sign_up(page: Page, email: str, name: str) -> None:
+    page.goto("/signup")
+    page.get_by_label("Name (optional)").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(chat_input(page)).to_be_visible()
+    expect(page.get_by_text("Loading tasks…")).to_have_count(0)
+
+
+def assistant_replies(page: Page) -> Locator:
+    return page.locator('li.message[data-role="assistant"]')
+
+
+def send(page: Page, text: str) -> Locator:
+    """Send with the Enter key and return the assistant's reply to it."""
+    replies = assistant_replies(page)
+    before = replies.count()
+    box = chat_input(page)
+    box.fill(text)
+    box.press("Enter")
+    expect(replies).to_have_count(before + 1, timeout=30_000)
+    expect(box).to_have_value("")
+    return replies.nth(before)
+
+
+def task_item(page: Page, title: str) -> Locator:
+    return page.locator("li.task").filter(
+        has=page.locator(".task-title", has_text=title)
+    )

@@ -1,0 +1,180 @@
+"""The real services the browser tests drive: the API (`pakaura-api`) and the frontend's
+production build (`node server.js` from `.next/standalone`, laid out as the Dockerfile does).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_fixed
+
+ROOT = Path(__file__).resolve().parents[2]
+FRONTEND = ROOT / "frontend"
+STANDALONE = FRONTEND / ".next" / "standalone"
+ARTIFACTS = ROOT / "artifacts" / "e2e"
+
+
+class NotReadyError(Exception):
+    """The service did not answer 200 yet."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get_status(url: str, timeout: float = 2.0) -> int:
+    """HTTP status of GET url; 0 when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (local URL)
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except (urllib.error.URLError, OSError):
+        return 0
+
+
+def wait_until_ok(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    @retry(
+        stop=stop_after_delay(timeout),
+        wait=wait_fixed(0.1),
+        retry=retry_if_exception_type(NotReadyError),
+        reraise=True,
+    )
+    def probe() -> None:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}; see {ARTIFACTS}")
+        if get_status(url) != 200:
+            raise NotReadyError(url)
+
+    probe()
+
+
+def rss_mib(pid: int) -> float | None:
+    """Resident memory of a live process, from /proc (Linux)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+@dataclass
+class Service:
+    """A child process with its own port and log file that can be stopped and started again."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    ready_path: str
+    cwd: Path = ROOT
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    log: IO[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> float:
+        """Start and wait for readiness; returns the seconds from spawn to the first 200."""
+        self.log = (ARTIFACTS / f"{self.name}.log").open("ab")
+        started = time.perf_counter()
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=self.cwd,
+            env={**os.environ, **self.env, "PORT": str(self.port)},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_until_ok(self.url + self.ready_path, self.process)
+        return time.perf_counter() - started
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.log:
+            self.log.close()
+        self.process = None
+
+
+def pakaura_api_executable() -> str:
+    """The console script installed next to this interpreter (the nox session's venv)."""
+    beside = Path(sys.executable).parent / "pakaura-api"
+    found = str(beside) if beside.exists() else shutil.which("pakaura-api")
+    if not found:
+        raise RuntimeError("pakaura-api is not installed in this environment")
+    return found
+
+
+def api_service(database_url: str, frontend_url: str) -> Service:
+    executable = pakaura_api_executable()
+    env = {
+        "DATABASE_URL": database_url,
+        "JWT_SECRET": secrets.token_urlsafe(48),
+        "COHERE_API_KEY": "",  # demo mode: the tests never depend on an AI provider
+        "FRONTEND_URL": frontend_url,
+        "LOG_LEVEL": "INFO",
+    }
+    # `migrate` once, then `serve` on each start.
+    migrate = subprocess.run(
+        [executable, "migrate"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    (ARTIFACTS / "api-migrate.log").write_bytes(migrate.stdout + migrate.stderr)
+    if migrate.returncode != 0:
+        raise RuntimeError(f"pakaura-api migrate failed; see {ARTIFACTS / 'api-migrate.log'}")
+    service = Service("api", [], env, "/api/v1/health/ready")
+    service.command = [executable, "serve", "--host", "127.0.0.1", "--port", str(service.port)]
+    return service
+
+
+def prepare_standalone() -> Path:
+    """Lay out the standalone server as the container image does (static + public beside it)."""
+    server = STANDALONE / "server.js"
+    if not server.exists():
+        raise RuntimeError("frontend/.next/standalone is missing: run `npm run build` in frontend/")
+    static = STANDALONE / ".next" / "static"
+    shutil.rmtree(static, ignore_errors=True)
+    shutil.copytree(FRONTEND / ".next" / "static", static)
+    public = STANDALONE / "public"
+    shutil.rmtree(public, ignore_errors=True)
+    shutil.copytree(FRONTEND / "public", public)
+    return server
+
+
+def frontend_service(api_url: str, port: int) -> Service:
+    server = prepare_standalone()
+    node = shutil.which("node")
+    if not node:
+        raise RuntimeError("node is not on PATH")
+    env = {
+        "API_INTERNAL_URL": api_url,
+        "HOSTNAME": "127.0.0.1",
+        "NODE_ENV": "production",
+        "NEXT_TELEMETRY_DISABLED": "1",
+    }
+    return Service("frontend", [node, str(server)], env, "/", cwd=STANDALONE, port=port)
