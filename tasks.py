@@ -111,9 +111,11 @@ def setup(c, cluster="minikube", namespace=NS, values=None, set_=None, driver=No
     existed = release.current(c, target, namespace) is not None
     rebuilt = build_images(c, target, list(config.IMAGES), force=force)
     changes += [f"rebuilt {name} image" for name in rebuilt]
-    if release.deploy(c, target, namespace, values, set_, force=force):
+    upgraded = release.deploy(c, target, namespace, values, set_, force=force)
+    if upgraded:
         changes.append("deployed a new release revision")
-    if existed and rebuilt:
+    elif existed and rebuilt:
+        # the release already names these sources, but the pods started from an older image
         _restart(c, target, namespace, [n for n in rebuilt if n in ("api", "frontend")])
     if changes:
         done("setup changed: " + "; ".join(changes))

@@ -56,7 +56,8 @@ def resolve(cluster: str) -> Cluster:
     if cluster == "kind":
         return Cluster("kind", f"kind-{kind_cluster_name()}")
     if cluster == "current":
-        return Cluster("current", None)
+        # PAKAURA_KUBE_CONTEXT pins a context without switching the user's current one
+        return Cluster("current", os.environ.get("PAKAURA_KUBE_CONTEXT") or None)
     raise TaskError(f"unknown cluster type {cluster!r}", f"use one of: {', '.join(CLUSTERS)}")
 
 
@@ -74,6 +75,12 @@ def flavour(c: Context, target: Cluster) -> str:
     if name.startswith("kind-"):
         return "kind"
     return "other"
+
+
+def kind_name(c: Context, target: Cluster) -> str:
+    """The kind cluster behind a target: its context name minus `kind-`, else env/default."""
+    context = target.context or current_context(c)
+    return context.removeprefix("kind-") if context.startswith("kind-") else kind_cluster_name()
 
 
 def reachable(c: Context, target: Cluster) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 from invoke.context import Context
 
 from . import config
-from .cluster import Cluster, flavour, kind_cluster_name, minikube_profile
+from .cluster import Cluster, flavour, kind_name, minikube_profile
 from .console import done, skipped, step
 from .errors import TaskError
 from .shell import run
@@ -86,6 +86,7 @@ def build(
     """
     kind = flavour(c, target) if target else "none"
     env = docker_env(c, kind)
+    kind_cluster = kind_name(c, target) if target and kind == "kind" else ""
     if kind == "minikube" and not env:
         step("minikube has no docker engine (containerd?) — building locally, then loading")
     rebuilt = []
@@ -116,14 +117,14 @@ def build(
             )
             done(f"built {image}")
             rebuilt.append(component)
-        load(c, kind, image, env)
+        load(c, kind, image, env, kind_cluster)
     return rebuilt
 
 
-def load(c: Context, kind: str, image: str, env: dict[str, str]) -> None:
+def load(c: Context, kind: str, image: str, env: dict[str, str], kind_cluster: str = "") -> None:
     """Copy a locally built image into the cluster's runtime when it cannot see the local engine."""
     if kind == "kind":
         # kind compares image IDs and skips nodes that already have this one
-        run(c, ["kind", "load", "docker-image", image, "--name", kind_cluster_name()])
+        run(c, ["kind", "load", "docker-image", image, "--name", kind_cluster])
     elif kind == "minikube" and not env:
         run(c, ["minikube", "image", "load", image, "-p", minikube_profile()])

@@ -95,6 +95,13 @@ def deploy(
         "--create-namespace",
         namespace=namespace,
     )
+    # The pod templates carry their image's source digest, so a rebuilt image (same tag) rolls its
+    # Deployment through Helm instead of leaving pods on the old content.
+    for component in config.IMAGES:
+        argv += [
+            "--set-string",
+            f"{component}.podAnnotations.pakaura/source-digest={source_digest(component)}",
+        ]
     for value_file in values:
         argv += ["--values", value_file]
     for item in sets:
@@ -105,7 +112,7 @@ def deploy(
         server = reachable(c, target)
         if not server:
             warn("no cluster reachable: client-side dry run; generated secrets will look new")
-        argv += ["--dry-run=server" if server else "--dry-run", "--debug"]
+        argv += ["--dry-run=server" if server else "--dry-run=client", "--debug"]
         step("rendering the release (dry run, nothing is changed)")
         result = run(c, argv, fix="fix the values reported above")
         console.print(result.stdout, markup=False, highlight=False)

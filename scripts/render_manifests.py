@@ -41,13 +41,15 @@ HEADER = (
     "# `pakaura`, namespace `pakaura`). Do not edit: change the chart and regenerate.\n"
     "# Apply all: kubectl apply -R -f infra/kubernetes/  (00-namespace.yaml sorts first)\n"
 )
-SECRET_HEADER = (
+TEMPLATE_NOTICE = (
     "# TEMPLATE - replace every CHANGE-ME before applying, and never commit real values.\n"
     "# DB_PASSWORD: any strong password (PostgreSQL reads it only when its volume is new).\n"
-    "# JWT_SECRET: 32+ random characters, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`.\n"
+    "# JWT_SECRET: 32+ random characters, e.g.\n"
+    "#   python -c 'import secrets; print(secrets.token_urlsafe(48))'\n"
     "# COHERE_API_KEY: optional; empty keeps the chatbot in demo mode.\n"
     "# Or create it directly: kubectl create secret generic pakaura-secrets -n pakaura \\\n"
-    "#   --from-literal=DB_PASSWORD=... --from-literal=JWT_SECRET=... --from-literal=COHERE_API_KEY=\n"
+    "#   --from-literal=DB_PASSWORD=... --from-literal=JWT_SECRET=... \\\n"
+    "#   --from-literal=COHERE_API_KEY=\n"
 )
 
 # (kind, name or component) → file, following the spec's tree.
@@ -142,7 +144,7 @@ def generate(out: Path) -> list[Path]:
             raise SystemExit(f"no file for {key}: extend LAYOUT in {Path(__file__).name}")
         strip_helm_metadata(doc)
         if doc["kind"] == "Secret":
-            files[LAYOUT[key]] = dump(secret_template(doc), HEADER + SECRET_HEADER)
+            files[LAYOUT[key]] = dump(secret_template(doc), HEADER + TEMPLATE_NOTICE)
         else:
             files[LAYOUT[key]] = dump(doc)
         if doc["kind"] == "ConfigMap":

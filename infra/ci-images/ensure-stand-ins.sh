@@ -97,7 +97,7 @@ build_rootfs_image() {
   while read -r ca; do
     [[ -n "$ca" ]] && install -m 0644 "$ca" "$rootfs/usr/local/share/ca-certificates/"
   done < <(host_ca_files)
-  chroot "$rootfs" update-ca-certificates >/dev/null
+  chroot "$rootfs" update-ca-certificates >>"$work/debootstrap.log" 2>&1
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin \
     "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/log/*.log "$rootfs"/var/log/apt/*
   tar -C "$rootfs" --numeric-owner -c . |
@@ -158,6 +158,8 @@ main() {
   mkdir -p "$cache"
   "${docker[@]}" save -o "$cache/stand-ins.tar.partial" "${images[@]}"
   mv "$cache/stand-ins.tar.partial" "$cache/stand-ins.tar"
+  # Older keys are dead weight (~600 MB each): keep only the current one.
+  find "$cache_root" -mindepth 1 -maxdepth 1 -type d ! -name "$key" -exec rm -rf {} +
   log "built and cached in $((SECONDS - started)) s: $cache/stand-ins.tar (key $key)"
 }
 

@@ -3,12 +3,13 @@
 #   docker build -f infra/docker/api.Dockerfile --build-arg VERSION="$(cat VERSION)" \
 #     -t pakaura-api:"$(cat VERSION)" api/
 #
-# Needs BuildKit (Docker >= 20.10: DOCKER_BUILDKIT=1, the default in newer engines). Behind a
-# TLS-intercepting proxy add `--secret id=extra_ca_certs,src=/path/to/extra-ca.pem`: the PEM
-# bundle is trusted by pip during the build only and never stored in a layer.
+# Behind a TLS-intercepting proxy add `--build-arg EXTRA_CA_CERTS="$(cat extra-ca.pem)"`: pip
+# trusts those PEM certificates (public, not secret) in the builder stage only; the runtime
+# image never sees them.
 #
-# Stays within Docker 20.10's built-in Dockerfile syntax on purpose (no `# syntax=` line, no
-# heredocs, no COPY --link) so CI can build it with no registry access at all.
+# Builds with BuildKit and with the legacy builder alike, and stays within Docker 20.10's
+# built-in Dockerfile syntax (no `# syntax=` line, no heredocs, no COPY --link, no RUN --mount),
+# so CI can build it with no registry access at all.
 
 # --- builder: the locked dependencies and the API wheel in a venv ------------------------------
 FROM python:3.11-slim AS builder
@@ -33,15 +34,14 @@ COPY requirements.lock ./
 # Hash-checked, no resolution: exactly the lock, the same set the API's tests run against.
 # --no-compile: no bytecode shipped (~25 MB less; the root filesystem is read-only, so Python
 # compiles in memory at start-up, under a second of CPU). Then strip symbols and test folders.
-RUN --mount=type=cache,target=/root/.cache/pip \
-    --mount=type=secret,id=extra_ca_certs \
-    if [ -s /run/secrets/extra_ca_certs ]; then \
-        cat /etc/ssl/certs/ca-certificates.crt /run/secrets/extra_ca_certs > /tmp/ca.pem; \
+ARG EXTRA_CA_CERTS=""
+RUN if [ -n "$EXTRA_CA_CERTS" ]; then \
+        { cat /etc/ssl/certs/ca-certificates.crt; printf '%s\n' "$EXTRA_CA_CERTS"; } > /tmp/ca.pem; \
         export PIP_CERT=/tmp/ca.pem; \
     fi \
-    && pip --python /opt/venv/bin/python install --no-compile --require-hashes --no-deps \
-        -r requirements.lock \
-    && pip install "hatchling==${HATCHLING_VERSION}" \
+    && pip --python /opt/venv/bin/python install --no-cache-dir --no-compile --require-hashes \
+        --no-deps -r requirements.lock \
+    && pip install --no-cache-dir "hatchling==${HATCHLING_VERSION}" \
     && rm -f /tmp/ca.pem \
     && find /opt/venv -type f -name '*.so*' -exec strip --strip-unneeded {} + \
     && find /opt/venv/lib/python3.11/site-packages -mindepth 2 -maxdepth 2 -type d \

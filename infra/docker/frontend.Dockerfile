@@ -3,24 +3,26 @@
 #   docker build -f infra/docker/frontend.Dockerfile --build-arg VERSION="$(cat VERSION)" \
 #     -t pakaura-frontend:"$(cat VERSION)" frontend/
 #
-# Needs BuildKit (Docker >= 20.10). Behind a TLS-intercepting proxy add
-# `--secret id=extra_ca_certs,src=/path/to/extra-ca.pem`: npm trusts it during the build only.
+# Behind a TLS-intercepting proxy add `--build-arg EXTRA_CA_CERTS="$(cat extra-ca.pem)"`: npm
+# trusts those PEM certificates (public, not secret) in the deps stage only.
 # Nothing here is baked per environment: the browser calls same-origin /api/..., and the server
 # side proxies to API_INTERNAL_URL read at request time, so one image serves every deployment.
 #
-# Stays within Docker 20.10's built-in Dockerfile syntax (no `# syntax=` line, no heredocs, no
-# COPY --link) and needs no `apk add`, so CI can build it with no registry access at all.
+# Builds with BuildKit and with the legacy builder alike, stays within Docker 20.10's built-in
+# Dockerfile syntax (no `# syntax=` line, no heredocs, no COPY --link, no RUN --mount) and needs
+# no `apk add`, so CI can build it with no registry access at all.
 
 # --- deps: exactly the lock (dev dependencies too: the build needs TypeScript) ------------------
 FROM node:20-alpine AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm \
-    --mount=type=secret,id=extra_ca_certs \
-    if [ -s /run/secrets/extra_ca_certs ]; then \
-        export NODE_EXTRA_CA_CERTS=/run/secrets/extra_ca_certs; \
+ARG EXTRA_CA_CERTS=""
+RUN if [ -n "$EXTRA_CA_CERTS" ]; then \
+        printf '%s\n' "$EXTRA_CA_CERTS" > /tmp/extra-ca.pem; \
+        export NODE_EXTRA_CA_CERTS=/tmp/extra-ca.pem; \
     fi \
-    && npm ci --no-audit --no-fund
+    && npm ci --no-audit --no-fund \
+    && rm -f /tmp/extra-ca.pem
 
 # --- builder: `next build` with output: "standalone" --------------------------------------------
 FROM node:20-alpine AS builder
@@ -29,23 +31,38 @@ ENV NEXT_TELEMETRY_DISABLED=1 \
     NODE_ENV=production
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
-RUN npm run build
+# Pakaura uses no next/image: sharp (with ~19 MB of libvips) is only ever loaded lazily by Next's
+# image optimizer, so it is dropped from the standalone output that the runner copies.
+RUN npm run build \
+    && rm -rf .next/standalone/node_modules/sharp .next/standalone/node_modules/@img
+
+# --- runtime-base: node:20-alpine without its package managers ----------------------------------
+# npm, npx, corepack and yarn (~25 MB) serve builds, not `node server.js`. Deleting them in a layer
+# on top would not shrink anything, so the trimmed filesystem is copied whole into `scratch`.
+FROM node:20-alpine AS runtime-base
+RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx \
+        /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-* \
+    && addgroup --system --gid 1001 nodejs \
+    && adduser --system --uid 1001 --ingroup nodejs nextjs \
+    && mkdir -p /app/.next/cache \
+    && chown 1001:1001 /app/.next/cache
 
 # --- runner: the standalone server only, as nextjs:nodejs (1001) --------------------------------
-FROM node:20-alpine AS runner
+FROM scratch AS runner
+# Copying the whole (trimmed) base filesystem is the point of this stage: see runtime-base.
+# hadolint ignore=DL3067
+COPY --from=runtime-base / /
 ARG VERSION=unknown
 LABEL org.opencontainers.image.title="pakaura-frontend" \
       org.opencontainers.image.description="Pakaura web frontend (Next.js standalone)" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="MIT"
 WORKDIR /app
-ENV NODE_ENV=production \
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \
     PORT=3000 \
     HOSTNAME=0.0.0.0
-
-RUN addgroup --system --gid 1001 nodejs \
-    && adduser --system --uid 1001 --ingroup nodejs nextjs
 
 # The application files stay owned by root (the server cannot rewrite its own code); only the
 # Next.js cache is the user's. With a read-only root, /tmp and /app/.next/cache are mounted
@@ -53,7 +70,6 @@ RUN addgroup --system --gid 1001 nodejs \
 COPY --from=builder /app/public ./public
 COPY --from=builder /app/.next/standalone ./
 COPY --from=builder /app/.next/static ./.next/static
-RUN mkdir -p .next/cache && chown 1001:1001 .next/cache
 
 USER 1001:1001
 EXPOSE 3000

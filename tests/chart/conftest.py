@@ -32,4 +32,4 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for name, total in sorted(SUMMARY["objects"].items()):
         write(f"rendered {name:<18} {total:>3} objects")
     for name, total in sorted(SUMMARY["counters"].items()):
-        write(f"{name:<42} {total:>5}")
+        write(f"{name:<48} {total:>5}")

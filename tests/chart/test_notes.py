@@ -1,4 +1,4 @@
-"""NOTES.txt, rendered by the real helm as `helm install` shows it (client-side dry run, no cluster).
+"""NOTES.txt rendered by the real helm as `helm install` shows it (client dry run, no cluster).
 
 Helm 4 renders NOTES in a client dry run without a cluster; Helm 3 needs one, so under a Helm 3
 override ($PAKAURA_HELM) these tests are skipped.
@@ -20,7 +20,16 @@ def notes(*args: str) -> str:
     if not version.stdout.startswith("v4"):
         pytest.skip("NOTES render offline only with Helm 4")
     result = subprocess.run(
-        [helm_binary(), "install", "pakaura", str(CHART), "-n", "pakaura", "--dry-run=client", *args],
+        [
+            helm_binary(),
+            "install",
+            "pakaura",
+            str(CHART),
+            "-n",
+            "pakaura",
+            "--dry-run=client",
+            *args,
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -50,8 +59,10 @@ def test_default_notes_give_exact_next_steps() -> None:
 def test_notes_follow_values_and_never_print_secrets() -> None:
     text = notes(
         *EXPLICIT_SECRETS,
-        "--set", "ingress.enabled=false",
-        "--set", "frontend.service.type=ClusterIP",
+        "--set",
+        "ingress.enabled=false",
+        "--set",
+        "frontend.service.type=ClusterIP",
     )
     assert "The Ingress is disabled" in text
     assert "kubectl port-forward -n pakaura svc/frontend" in text

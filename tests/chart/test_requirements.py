@@ -5,14 +5,26 @@ from __future__ import annotations
 
 from typing import Any
 
+import kubernetes_validate
+import yaml
+
 from .rendering import CHART, ROOT, containers, count, find, pod_spec, render
 
 # Spec resource table (limits) and values sketch (requests).
 RESOURCES = {
-    ("Deployment", "frontend"): ({"memory": "256Mi", "cpu": "250m"}, {"memory": "128Mi", "cpu": "100m"}),
+    ("Deployment", "frontend"): (
+        {"memory": "256Mi", "cpu": "250m"},
+        {"memory": "128Mi", "cpu": "100m"},
+    ),
     ("Deployment", "api"): ({"memory": "512Mi", "cpu": "500m"}, {"memory": "256Mi", "cpu": "250m"}),
-    ("StatefulSet", "postgresql"): ({"memory": "512Mi", "cpu": "500m"}, {"memory": "256Mi", "cpu": "250m"}),
-    ("Job", "pakaura-migrate-1"): ({"memory": "256Mi", "cpu": "250m"}, {"memory": "128Mi", "cpu": "100m"}),
+    ("StatefulSet", "postgresql"): (
+        {"memory": "512Mi", "cpu": "500m"},
+        {"memory": "256Mi", "cpu": "250m"},
+    ),
+    ("Job", "pakaura-migrate-1"): (
+        {"memory": "256Mi", "cpu": "250m"},
+        {"memory": "128Mi", "cpu": "100m"},
+    ),
 }
 SECRET_KEYS = {"DB_PASSWORD", "JWT_SECRET", "COHERE_API_KEY"}
 
@@ -65,7 +77,7 @@ def test_postgres_runs_as_alpine_postgres_with_pgdata_subdirectory(
     mounts = {m["mountPath"]: m["name"] for m in main["volumeMounts"]}
     assert mounts["/var/lib/postgresql/data"] == "data"
     assert env["PGDATA"]["value"].startswith("/var/lib/postgresql/data/"), "PGDATA is a subdir"
-    assert {"/var/run/postgresql", "/tmp"} <= mounts.keys()
+    assert {"/var/run/postgresql", "/tmp"} <= mounts.keys()  # noqa: S108 - container paths
     assert env["POSTGRES_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == "DB_PASSWORD"
     count("FR assertions", 9)
 
@@ -133,7 +145,11 @@ def test_fr003_api_gets_env_from_configmap_and_secret_refs(defaults: list[dict[s
         env = env_sources(main)
         for key in SECRET_KEYS:
             ref = env[key]["valueFrom"]["secretKeyRef"]
-            assert ref == {"name": "pakaura-secrets", "key": key, **({"optional": True} if key == "COHERE_API_KEY" else {})}
+            assert ref == {
+                "name": "pakaura-secrets",
+                "key": key,
+                **({"optional": True} if key == "COHERE_API_KEY" else {}),
+            }
         assert not [v for v in main.get("volumeMounts", []) if "secret" in v["name"]]
         count("FR assertions", 5)
 
@@ -144,7 +160,7 @@ def test_fr003_frontend_reads_api_url_from_configmap(defaults: list[dict[str, An
         "name": "pakaura-config",
         "key": "API_INTERNAL_URL",
     }
-    assert env["HOSTNAME"]["value"] == "0.0.0.0"
+    assert env["HOSTNAME"]["value"] == "0.0.0.0"  # noqa: S104 - Next.js must listen on the pod IP
     assert env["PORT"]["value"] == "3000"
     assert not SECRET_KEYS & env.keys()
     count("FR assertions", 4)
@@ -164,9 +180,10 @@ def test_fr004_probes(defaults: list[dict[str, Any]]) -> None:
     for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
         command = postgres[probe]["exec"]["command"]
         # `$(VAR)` is not expanded in exec probes; the shell expands $POSTGRES_USER.
-        assert command[:2] == ["sh", "-c"] and "pg_isready" in command[2], probe
+        assert command[:2] == ["sh", "-c"], probe
+        assert "pg_isready" in command[2], probe
         assert "$(" not in command[2]
-    assert "-d \"$POSTGRES_DB\"" in postgres["readinessProbe"]["exec"]["command"][2]
+    assert '-d "$POSTGRES_DB"' in postgres["readinessProbe"]["exec"]["command"][2]
     assert postgres["livenessProbe"] != postgres["readinessProbe"]
     count("FR assertions", 14)
 
@@ -177,7 +194,11 @@ def test_each_probe_can_be_switched_off() -> None:
         for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
             args += ("--set", f"{component}.{probe}.enabled=false")
     docs = render(args)
-    for kind, name in (("Deployment", "api"), ("Deployment", "frontend"), ("StatefulSet", "postgresql")):
+    for kind, name in (
+        ("Deployment", "api"),
+        ("Deployment", "frontend"),
+        ("StatefulSet", "postgresql"),
+    ):
         main = find(docs, kind, name)["spec"]["template"]["spec"]["containers"][0]
         assert not {"livenessProbe", "readinessProbe", "startupProbe"} & main.keys(), name
     count("FR assertions", 3)
@@ -193,11 +214,16 @@ def test_fr005_ingress_routes(defaults: list[dict[str, Any]]) -> None:
     annotations = ingress["metadata"]["annotations"]
     assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "10m"
     assert annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"] == "60"
-    custom = render(("--set", "ingress.hostname=todo.example.test", "--set", "ingress.className=traefik"))
+    custom = render(
+        ("--set", "ingress.hostname=todo.example.test", "--set", "ingress.className=traefik")
+    )
     ingress = find(custom, "Ingress", "pakaura")
     assert ingress["spec"]["rules"][0]["host"] == "todo.example.test"
     assert ingress["spec"]["ingressClassName"] == "traefik"
-    assert find(custom, "ConfigMap", "pakaura-config")["data"]["FRONTEND_URL"] == "http://todo.example.test"
+    assert (
+        find(custom, "ConfigMap", "pakaura-config")["data"]["FRONTEND_URL"]
+        == "http://todo.example.test"
+    )
     assert not [d for d in render(("--set", "ingress.enabled=false")) if d["kind"] == "Ingress"]
     count("FR assertions", 10)
 
@@ -222,14 +248,21 @@ def test_job_name_uses_fullname_for_other_releases() -> None:
     assert find(docs, "Job", "demo-pakaura-migrate-1")
     assert find(docs, "ConfigMap", "demo-pakaura-config")
     assert find(docs, "Secret", "demo-pakaura-secrets")
-    assert find(docs, "Deployment", "api")["spec"]["template"]["metadata"]["labels"][
-        "app.kubernetes.io/instance"
-    ] == "demo"
+    assert (
+        find(docs, "Deployment", "api")["spec"]["template"]["metadata"]["labels"][
+            "app.kubernetes.io/instance"
+        ]
+        == "demo"
+    )
     count("FR assertions", 4)
 
 
 def test_rollouts_are_safe_and_config_changes_roll_pods(defaults: list[dict[str, Any]]) -> None:
-    for kind, name in (("Deployment", "api"), ("Deployment", "frontend"), ("StatefulSet", "postgresql")):
+    for kind, name in (
+        ("Deployment", "api"),
+        ("Deployment", "frontend"),
+        ("StatefulSet", "postgresql"),
+    ):
         doc = find(defaults, kind, name)
         annotations = doc["spec"]["template"]["metadata"]["annotations"]
         assert len(annotations["checksum/config"]) == 64
@@ -251,12 +284,16 @@ def test_rollouts_are_safe_and_config_changes_roll_pods(defaults: list[dict[str,
 
 def test_read_only_root_has_writable_scratch(defaults: list[dict[str, Any]]) -> None:
     frontend = container(find(defaults, "Deployment", "frontend"), "frontend")
-    assert {"/tmp", "/app/.next/cache"} <= {m["mountPath"] for m in frontend["volumeMounts"]}
+    mounts = {m["mountPath"] for m in frontend["volumeMounts"]}
+    assert {"/tmp", "/app/.next/cache"} <= mounts  # noqa: S108 - container paths
     api = find(defaults, "Deployment", "api")["spec"]["template"]["spec"]
     assert api["securityContext"]["runAsUser"] == 10001
-    assert find(defaults, "Deployment", "frontend")["spec"]["template"]["spec"]["securityContext"][
-        "runAsUser"
-    ] == 1001
+    assert (
+        find(defaults, "Deployment", "frontend")["spec"]["template"]["spec"]["securityContext"][
+            "runAsUser"
+        ]
+        == 1001
+    )
     count("FR assertions", 3)
 
 
@@ -282,9 +319,12 @@ def test_optional_features_are_off_by_default_and_render_when_on(
     assert not [d for d in defaults if d["kind"] in kinds]
     docs = render(
         (
-            "--set", "api.autoscaling.enabled=true",
-            "--set", "api.podDisruptionBudget.enabled=true",
-            "--set", "networkPolicy.enabled=true",
+            "--set",
+            "api.autoscaling.enabled=true",
+            "--set",
+            "api.podDisruptionBudget.enabled=true",
+            "--set",
+            "networkPolicy.enabled=true",
         )
     )
     assert find(docs, "HorizontalPodAutoscaler", "api")["spec"]["maxReplicas"] == 5
@@ -312,11 +352,21 @@ def test_fr007_notes_give_next_steps() -> None:
 
 
 def test_chart_version_follows_the_version_file() -> None:
-    import yaml
-
     chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
     version = (ROOT / "VERSION").read_text().strip()
     assert chart["apiVersion"] == "v2", "Helm 3 compatible chart format"
     assert chart["appVersion"] == version
     assert chart["version"] == version
     count("FR assertions", 3)
+
+
+def test_prestop_can_use_the_kubelet_sleep_action() -> None:
+    docs = render(("--set", "global.preStopSleepAction=true"))
+    for name in ("api", "frontend"):
+        deployment = find(docs, "Deployment", name)
+        main = deployment["spec"]["template"]["spec"]["containers"][0]
+        assert main["lifecycle"]["preStop"] == {"sleep": {"seconds": 5}}
+        kubernetes_validate.validate(
+            deployment, "1.33", strict=True
+        )  # the action exists since 1.30
+    count("FR assertions", 2)

@@ -54,7 +54,11 @@ def test_checksum_annotation_matches_the_rendered_secret(defaults: list[dict[str
     expected = hashlib.sha256(
         json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
     ).hexdigest()
-    for kind, name in (("Deployment", "api"), ("Deployment", "frontend"), ("StatefulSet", "postgresql")):
+    for kind, name in (
+        ("Deployment", "api"),
+        ("Deployment", "frontend"),
+        ("StatefulSet", "postgresql"),
+    ):
         annotations = find(defaults, kind, name)["spec"]["template"]["metadata"]["annotations"]
         assert annotations["checksum/secret"] == expected, name
         count("secret assertions")

@@ -27,7 +27,12 @@ CASES = [
         "api.podDisruptionBudget.minAvailable (1) must be below the replica count (1)",
     ),
     (
-        ("--set", "frontend.autoscaling.enabled=true", "--set", "frontend.autoscaling.minReplicas=6"),
+        (
+            "--set",
+            "frontend.autoscaling.enabled=true",
+            "--set",
+            "frontend.autoscaling.minReplicas=6",
+        ),
         "frontend.autoscaling.minReplicas (6) must not exceed maxReplicas (5)",
     ),
     (

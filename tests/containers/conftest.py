@@ -20,10 +20,13 @@ import pytest
 from .harness import ARTIFACTS, REPORT, Stack, free_port
 from .images import IMAGES, build_all
 
+
 @pytest.fixture(scope="session")
 def images() -> dict[str, Any]:
     if os.environ.get("PAKAURA_SKIP_BUILD") == "1":
-        REPORT["images"] = {spec.tag: {"build": "skipped (PAKAURA_SKIP_BUILD=1)"} for spec in IMAGES}
+        REPORT["images"] = {
+            spec.tag: {"build": "skipped (PAKAURA_SKIP_BUILD=1)"} for spec in IMAGES
+        }
     else:
         REPORT["images"] = build_all(cold=os.environ.get("PAKAURA_COLD_BUILD", "1") == "1")
     return REPORT["images"]

@@ -19,7 +19,9 @@ import pytest
 
 from .harness import (
     API_IMAGE,
+    DOCKER,
     FRONTEND_IMAGE,
+    PROJECT,
     REPORT,
     ROOT,
     VERSION,
@@ -30,7 +32,6 @@ from .harness import (
     request,
     run,
     wait_until,
-    DOCKER,
 )
 
 # service -> the uid:gid it must run as (the images' USER, or compose's `user:` for PostgreSQL)
@@ -112,7 +113,7 @@ def test_runs_non_root_with_read_only_root(stack: Stack, service: str) -> None:
     denied = exec_in(container, "touch", "/x")
     assert denied.returncode != 0
     assert "Read-only file system" in denied.stderr
-    assert exec_in(container, "touch", "/tmp/probe").returncode == 0
+    assert exec_in(container, "touch", "/tmp/probe").returncode == 0  # noqa: S108 (in the container)
     if service == "frontend":
         assert exec_in(container, "touch", "/app/.next/cache/probe").returncode == 0
 
@@ -121,7 +122,7 @@ def test_browser_flow_against_the_containers(stack: Stack) -> None:
     """The frontend helper's Playwright suite (tests/e2e) driving the containers."""
     assert (ROOT / "tests" / "e2e").is_dir()
     started = time.monotonic()
-    result = subprocess.run(  # noqa: S603 (our own interpreter and test folder)
+    result = subprocess.run(
         [sys.executable, "-m", "pytest", "tests/e2e", "-q", "-p", "no:cacheprovider"],
         cwd=ROOT,
         env={**os.environ, "E2E_BASE_URL": stack.frontend_url},
@@ -212,8 +213,10 @@ def test_no_secret_value_in_any_container_log(stack: Stack) -> None:
     assert current.strip(), "no logs collected"
     every_log = "\n".join([*LOG_ARCHIVE, current])
     # docker logs of each container too (compose logs covers the services; this covers exits).
-    for container in docker("ps", "-a", "-q", "--filter", "label=com.docker.compose.project").split():
-        every_log += docker("logs", container, check=False)
+    project = f"label=com.docker.compose.project={PROJECT}"
+    for container in docker("ps", "-a", "-q", "--filter", project).split():
+        logs = run(DOCKER, "logs", container, check=False)
+        every_log += logs.stdout + logs.stderr
     leaked = sorted(name for name, value in stack.secrets.items() if value in every_log)
     assert not leaked, f"secret values in container logs: {leaked}"
     assert not any(value in every_log for value in SECRET_VALUES), "a password or token leaked"

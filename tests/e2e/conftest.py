@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
-
+from e2e_helpers import Shoot
 from e2e_servers import ARTIFACTS, Service, api_service, free_port, frontend_service, rss_mib
+from playwright.sync_api import Page
 
 DEFAULT_ADMIN_URL = "postgresql://pakaura:pakaura@localhost:5432/pakaura"
 CHROMIUM = "/usr/bin/chromium"
@@ -104,7 +104,7 @@ def base_url(stack: dict[str, Service | None]) -> str:
 
 
 @pytest.fixture
-def shoot(page: Page) -> Any:
+def shoot(page: Page) -> Shoot:
     """Save a full-page screenshot as artifacts/e2e/<name>.png."""
 
     def take(name: str) -> Path:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
+
+Shoot = Callable[[str], Path]  # the `shoot` fixture: save a screenshot by name
 
 PASSWORD = "Correct-Horse-42!"  # test-only credential for throw-away users
 
@@ -44,6 +48,4 @@ def send(page: Page, text: str) -> Locator:
 
 
 def task_item(page: Page, title: str) -> Locator:
-    return page.locator("li.task").filter(
-        has=page.locator(".task-title", has_text=title)
-    )
+    return page.locator("li.task").filter(has=page.locator(".task-title", has_text=title))

@@ -55,7 +55,8 @@ def wait_until_ok(url: str, process: subprocess.Popen[bytes], timeout: float = 6
     )
     def probe() -> None:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args!r} exited with {process.returncode}; see {ARTIFACTS}")
+            command = " ".join(map(str, process.args))  # type: ignore[arg-type]
+            raise RuntimeError(f"{command} exited with {process.returncode}; logs in {ARTIFACTS}")
         if get_status(url) != 200:
             raise NotReadyError(url)
 

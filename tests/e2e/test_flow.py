@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from e2e_servers import ARTIFACTS
 from e2e_helpers import (
     PASSWORD,
+    Shoot,
     assistant_replies,
     chat_input,
     send,
@@ -15,7 +15,8 @@ from e2e_helpers import (
     task_item,
     unique_email,
 )
-from playwright.sync_api import Page, expect
+from e2e_servers import ARTIFACTS
+from playwright.sync_api import Browser, Page, expect
 
 TASK = "demo Kubernetes"
 
@@ -39,7 +40,7 @@ def test_security_headers(page: Page) -> None:
     assert "x-powered-by" not in headers
 
 
-def test_full_flow(page: Page, shoot) -> None:  # noqa: PLR0915 (one story, step by step)
+def test_full_flow(page: Page, shoot: Shoot) -> None:
     # Signed out: the shell loads, then sends us to sign in.
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/signin$"))
@@ -54,6 +55,7 @@ def test_full_flow(page: Page, shoot) -> None:  # noqa: PLR0915 (one story, step
     page.get_by_role("button", name="Create account").click()
     password_error = page.locator("#auth-password-error")
     expect(password_error).to_be_visible()
+    expect(password_error).not_to_have_text(re.compile(r"^password:", re.IGNORECASE))
     expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label("Email")).to_have_value(email)  # nothing typed is lost
     shoot("02-signup-validation")
@@ -103,7 +105,8 @@ def test_full_flow(page: Page, shoot) -> None:  # noqa: PLR0915 (one story, step
     page.reload()
     expect(chat_input(page)).to_be_visible()
     expect(assistant_replies(page)).to_have_count(3)
-    expect(page.locator('li.message[data-role="user"]').first).to_contain_text(f"Add a task to {TASK}")
+    first_question = page.locator('li.message[data-role="user"]').first
+    expect(first_question).to_contain_text(f"Add a task to {TASK}")
     expect(task_item(page, TASK)).to_have_attribute("data-completed", "true")
     conversations = page.get_by_role("navigation", name="Conversations").locator("li")
     expect(conversations).to_have_count(1)
@@ -160,7 +163,7 @@ def test_full_flow(page: Page, shoot) -> None:  # noqa: PLR0915 (one story, step
     expect(task_item(page, "Prepare the Helm chart")).to_have_count(1)
 
 
-def test_rejected_session_goes_back_to_sign_in(page: Page, base_url: str, shoot) -> None:
+def test_rejected_session_goes_back_to_sign_in(page: Page, base_url: str, shoot: Shoot) -> None:
     # A well-formed but forged token: the API refuses it, the app says the session expired.
     forged = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIiwiZXhwIjo0MTAyNDQ0ODAwfQ.forged-signature"
     page.context.add_cookies([{"name": "pakaura_session", "value": forged, "url": base_url}])
@@ -170,7 +173,7 @@ def test_rejected_session_goes_back_to_sign_in(page: Page, base_url: str, shoot)
     shoot("12-session-expired")
 
 
-def test_phone_width(browser, base_url: str) -> None:
+def test_phone_width(browser: Browser, base_url: str) -> None:
     context = browser.new_context(base_url=base_url, viewport={"width": 360, "height": 800})
     page = context.new_page()
     try:

@@ -118,7 +118,11 @@ def test_deploy_passes_values_and_repeated_sets_to_helm_upgrade_install(tmp_path
     tasks.deploy(c, namespace="demo", values=[str(values)], set_=["a=1", "b.c=two"])
     upgrade = ran(c, r"^helm upgrade --install pakaura ")[0]
     assert upgrade.startswith(f"helm upgrade --install pakaura {tmp_path}/helm/pakaura")
-    assert f"-n demo --values {values} --set a=1 --set b.c=two --wait --timeout 5m" in upgrade
+    assert f"--values {values} --set a=1 --set b.c=two --wait --timeout 5m" in upgrade
+    digest = images.source_digest("api")
+    assert f"--set-string api.podAnnotations.pakaura/source-digest={digest}" in upgrade
+    assert "--set-string frontend.podAnnotations.pakaura/source-digest=" in upgrade
+    assert " -n demo " in upgrade
     assert "--create-namespace" in upgrade
     assert "--kube-context" not in upgrade  # current context
 
@@ -174,7 +178,7 @@ def test_dry_run_without_a_cluster_is_client_side_and_warns_about_lookup(capsys)
     )
     tasks.deploy(c, dry_run=True)
     upgrade = ran(c, r"^helm upgrade")[0]
-    assert "--dry-run " in upgrade + " "
+    assert "--dry-run=client" in upgrade
     assert "--dry-run=server" not in upgrade
     assert "client-side dry run" in capsys.readouterr().out
 
@@ -229,3 +233,50 @@ def test_deploy_failures_missing_values_file_unreachable_cluster_helm_error(caps
     assert "INSTALLATION FAILED: context deadline exceeded" in out
     assert "invoke doctor" in out
     assert len(commands(broken)) == 3  # readyz, history, upgrade: no retries, no status
+
+
+@pytest.mark.usefixtures("all_tools", "fake_repo")
+def test_build_current_kind_context_loads_into_that_kind_cluster(monkeypatch):
+    monkeypatch.delenv("KIND_CLUSTER_NAME", raising=False)
+    c = mock(
+        {
+            r"kubectl config current-context": res("kind-ci-cluster\n"),
+            r"docker image inspect": MISSING_IMAGE,
+            r"docker build": res("ok"),
+            r"kind load docker-image": res("ok"),
+        }
+    )
+    tasks.build(c, cluster="current", component="api")
+    assert ran(c, r"^kind load docker-image pakaura-api:4\.0\.0 --name ci-cluster$")
+
+
+@pytest.mark.usefixtures("all_tools")
+def test_changed_image_sources_roll_the_pods_through_helm(fake_repo):
+    history_before = deployed_history()
+    old = images.source_digest("api")
+    (fake_repo / "api" / "src" / "app.py").write_text("print('api v2')\n")
+    c = mock(
+        {
+            r"kubectl .*get --raw /readyz": res("ok"),
+            r"helm history": history_before,
+            r"helm upgrade": res("ok"),
+        }
+    )
+    tasks.deploy(c)
+    upgrade = ran(c, r"^helm upgrade")[0]
+    new = images.source_digest("api")
+    assert new != old
+    assert f"api.podAnnotations.pakaura/source-digest={new}" in upgrade
+
+
+@pytest.mark.usefixtures("all_tools", "fake_repo")
+def test_current_cluster_honours_a_pinned_context(monkeypatch):
+    monkeypatch.setenv("PAKAURA_KUBE_CONTEXT", "kind-ci")
+    c = mock(
+        {
+            r"kubectl --context kind-ci get --raw /readyz": res("ok"),
+            r"helm history .* --kube-context kind-ci": deployed_history(),
+        }
+    )
+    tasks.deploy(c)
+    assert ran(c, r"helm history")

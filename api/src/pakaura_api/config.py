@@ -19,8 +19,8 @@ from sqlalchemy.engine import URL, make_url
 PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "change_me", "changethis", "secret", "jwt-secret", "placeholder"}
 )
-MIN_SECRET_LENGTH = 16
-JWT_SECRET_FILE = "jwt-secret"
+MIN_SECRET_LENGTH = 32  # PyJWT warns below 32 bytes for HS256
+JWT_SECRET_FILE = "jwt-secret"  # noqa: S105 (a file name)
 SQLITE_FILE = "pakaura.sqlite3"
 
 
@@ -106,7 +106,7 @@ class Settings(BaseSettings):
         return self.pakaura_data_dir / SQLITE_FILE
 
     def database(self, *, sync: bool = False) -> URL:
-        """The database URL with the driver SQLAlchemy needs (async for the app, sync for Alembic)."""
+        """The database URL with the driver SQLAlchemy needs (async for the app, sync: Alembic)."""
         if self.database_url is not None:
             url = make_url(self.database_url.get_secret_value())
         elif self.db_host is not None:
@@ -125,7 +125,9 @@ class Settings(BaseSettings):
             return url.set(drivername="postgresql+psycopg")
         if backend == "sqlite":
             return url.set(drivername="sqlite" if sync else "sqlite+aiosqlite")
-        raise ConfigError(f"DATABASE_URL: unsupported database {backend!r} (use postgresql or sqlite)")
+        raise ConfigError(
+            f"DATABASE_URL: unsupported database {backend!r} (use postgresql or sqlite)"
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -140,7 +142,7 @@ class Settings(BaseSettings):
 
 
 def _local_dev_secret(data_dir: Path) -> tuple[SecretStr, bool]:
-    """A per-machine secret for local runs: generated once, then reused so tokens survive restarts."""
+    """A per-machine secret for local runs: made once, reused so tokens survive restarts."""
     path = data_dir / JWT_SECRET_FILE
     if path.exists():
         return SecretStr(path.read_text().strip()), False

@@ -1,4 +1,4 @@
-"""Database engines and sessions (async for the app; Alembic uses the sync driver in `migrate.py`)."""
+"""Database engines and sessions (async; Alembic uses the sync driver, see `migrate.py`)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
-    """The app's engine. `pooled=False` gives fresh connections (readiness probes, one-off checks)."""
+    """The app's engine. `pooled=False` gives a fresh connection each time (readiness probe)."""
     url = settings.database()
     kwargs: dict[str, Any] = {}
     if settings.is_sqlite:

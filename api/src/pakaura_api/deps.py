@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pakaura_api.config import Settings
 from pakaura_api.models import User
-from pakaura_api.security import InvalidToken, decode_access_token
+from pakaura_api.security import InvalidTokenError, decode_access_token
 
 _bearer = HTTPBearer(auto_error=False, description="The access token from signup or login.")
 
@@ -45,7 +45,7 @@ def current_user_id(
         raise _unauthorized("Not authenticated")
     try:
         return decode_access_token(credentials.credentials, settings)
-    except InvalidToken:
+    except InvalidTokenError:
         raise _unauthorized("Invalid or expired token") from None
 
 

@@ -18,8 +18,8 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 from tenacity import (
-    Retrying,
     RetryCallState,
+    Retrying,
     retry_if_exception_type,
     stop_after_delay,
     wait_exponential,
@@ -79,7 +79,9 @@ def run_migrations(settings: Settings, wait_seconds: float = 60) -> str:
         with connection:
             if is_postgres:
                 log.info("migrate.waiting_for_lock")
-                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+                connection.execute(
+                    text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+                )
                 connection.commit()
             try:
                 command.upgrade(alembic_config(connection), "head")

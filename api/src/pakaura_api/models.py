@@ -46,6 +46,12 @@ def _email(value: str) -> str:
     return value
 
 
+def _as_utc(value: datetime) -> datetime:
+    # SQLite drops the offset of stored timestamps; every timestamp we store is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 Text = Annotated[str, AfterValidator(_no_nul)]
 Email = Annotated[str, AfterValidator(_email)]
 NonBlankText = Annotated[str, AfterValidator(_stripped_text)]
@@ -110,7 +116,7 @@ class LoginRequest(SQLModel):
 
 class TokenResponse(SQLModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 (the OAuth2 token type, not a secret)
     user: UserPublic
 
 
@@ -162,9 +168,9 @@ class TaskUpdate(SQLModel):
 class TaskPublic(TaskBase):
     id: int
     completed: bool
-    created_at: datetime
-    updated_at: datetime
-    completed_at: datetime | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    completed_at: UtcDatetime | None
 
 
 # --- conversations -----------------------------------------------------------------------------
@@ -197,8 +203,8 @@ class Message(SQLModel, table=True):
 class ConversationPublic(SQLModel):
     id: int
     title: str
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
 
 class ActionPublic(SQLModel):
@@ -213,7 +219,7 @@ class MessagePublic(SQLModel):
     content: str
     mode: Mode | None
     actions: list[ActionPublic]
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class ChatRequest(SQLModel):

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
-from sqlalchemy import desc
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pakaura_api.models import ID_MAX, Task, TaskCreate, TaskUpdate, utcnow
@@ -31,7 +30,7 @@ async def list_tasks(
         query = query.where(Task.completed == False)  # noqa: E712 (SQL expression)
     elif status is StatusFilter.completed:
         query = query.where(Task.completed == True)  # noqa: E712
-    query = query.order_by(desc(Task.created_at), desc(Task.id))
+    query = query.order_by(col(Task.created_at).desc(), col(Task.id).desc())
     return (await session.exec(query)).all()
 
 

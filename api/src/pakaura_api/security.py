@@ -21,7 +21,7 @@ def _dummy_hash() -> str:
     return _hasher.hash("pakaura-timing-equaliser")
 
 
-class InvalidToken(Exception):
+class InvalidTokenError(Exception):
     """The token is missing, malformed, tampered with, expired or uses a refused algorithm."""
 
 
@@ -59,4 +59,4 @@ def decode_access_token(token: str, settings: Settings) -> int:
         )
         return int(claims["sub"])
     except (jwt.PyJWTError, ValueError, TypeError) as error:
-        raise InvalidToken(str(error)) from None
+        raise InvalidTokenError(str(error)) from None

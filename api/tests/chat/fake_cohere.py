@@ -42,6 +42,7 @@ class FakeCohere:
     repeat_tool_calls: bool = False  # never stop calling tools (round-cap test)
     failure: Failure = "none"
     fail_from_request: int = 0  # the failure applies to requests with index >= this
+    fail_until_request: int | None = None  # ... and < this (None: all later requests)
     slow_seconds: float = 10.0
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
@@ -54,6 +55,7 @@ class FakeCohere:
         self.repeat_tool_calls = False
         self.failure = "none"
         self.fail_from_request = 0
+        self.fail_until_request = None
         self.slow_seconds = 10.0
         self.requests.clear()
         self.headers.clear()
@@ -67,7 +69,8 @@ class FakeCohere:
         index = len(self.requests)
         self.requests.append(body)
         self.headers.append(dict(request.headers))
-        if self.failure != "none" and index >= self.fail_from_request:
+        until = self.fail_until_request
+        if self.failure != "none" and self.fail_from_request <= index < (until or index + 1):
             return await self._fail()
         return JSONResponse(self._answer(body, index))
 
@@ -79,7 +82,8 @@ class FakeCohere:
         if self.failure == "slow":
             # Sleep in slices so a server shutdown never waits on (or cancels) a slow answer.
             until = time.monotonic() + self.slow_seconds
-            while time.monotonic() < until and not self.closing:
+            # `closing` is set from the test thread, so an asyncio.Event cannot be used here.
+            while time.monotonic() < until and not self.closing:  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
             return JSONResponse({"id": "late", "finish_reason": "COMPLETE", "message": {}})
         if self.failure == "finish_error":
@@ -95,9 +99,7 @@ class FakeCohere:
     def _answer(self, body: dict[str, Any], index: int) -> dict[str, Any]:
         messages = body.get("messages", [])
         last_user = max(i for i, message in enumerate(messages) if message["role"] == "user")
-        rounds_done = sum(
-            1 for message in messages[last_user:] if message["role"] == "assistant"
-        )
+        rounds_done = sum(1 for message in messages[last_user:] if message["role"] == "assistant")
         if self.repeat_tool_calls or rounds_done < len(self.rounds):
             calls = self.rounds[min(rounds_done, len(self.rounds) - 1)]
             return {
@@ -125,7 +127,10 @@ class FakeCohere:
         return {
             "id": f"resp-{index}",
             "finish_reason": "COMPLETE",
-            "message": {"role": "assistant", "content": [{"type": "text", "text": self.final_text}]},
+            "message": {
+                "role": "assistant",
+                "content": [{"type": "text", "text": self.final_text}],
+            },
             "usage": {"billed_units": {"input_tokens": 10, "output_tokens": 5}},
         }
 

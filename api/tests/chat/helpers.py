@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from pakaura_api.chat import ChatConfig, ChatReply, respond
 from pakaura_api.models import Message, Role, Task
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 DEMO = ChatConfig(api_key=None)
 

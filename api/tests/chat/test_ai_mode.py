@@ -8,14 +8,13 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlmodel.ext.asyncio.session import AsyncSession
-from structlog.testing import capture_logs
-
 from pakaura_api.chat import ChatConfig, respond
 from pakaura_api.chat.tools import COHERE_TOOLS
 from pakaura_api.models import Message, Mode, Role
+from sqlmodel.ext.asyncio.session import AsyncSession
+from structlog.testing import capture_logs
 
-from .conftest import MakeUser
+from .conftest import NewUser
 from .fake_cohere import API_KEY, Call, FakeCohere, unused_port
 from .helpers import Conversation, add, tasks_of, titles_of
 
@@ -36,9 +35,9 @@ def ai_config(fake: FakeCohere, **overrides: Any) -> ChatConfig:
 
 
 async def test_full_tool_loop_adds_completes_and_deletes(
-    session: AsyncSession, make_user: MakeUser, fake_cohere: FakeCohere
+    session: AsyncSession, new_user: NewUser, fake_cohere: FakeCohere
 ) -> None:
-    user = await make_user()
+    user = await new_user()
     fake_cohere.rounds = [
         [
             Call("add_task", {"title": "demo Kubernetes", "priority": "high"}),
@@ -81,6 +80,14 @@ async def test_full_tool_loop_adds_completes_and_deletes(
     assert assistant["tool_plan"] == "I will use the tools."
     call_ids = [call["id"] for call in assistant["tool_calls"]]
     assert call_ids == ["add_task_0_0", "add_task_0_1"]
+    assert assistant["tool_calls"][0] == {
+        "id": "add_task_0_0",
+        "type": "function",
+        "function": {
+            "name": "add_task",
+            "arguments": json.dumps({"title": "demo Kubernetes", "priority": "high"}),
+        },
+    }
     assert [message["role"] for message in tool_messages] == ["tool", "tool"]
     assert [message["tool_call_id"] for message in tool_messages] == call_ids
     document = tool_messages[1]["content"][0]
@@ -122,9 +129,9 @@ def test_tool_schemas_are_the_input_models_with_descriptions() -> None:
 
 
 async def test_history_is_replayed_before_the_new_message(
-    session: AsyncSession, make_user: MakeUser, fake_cohere: FakeCohere
+    session: AsyncSession, new_user: NewUser, fake_cohere: FakeCohere
 ) -> None:
-    user = await make_user()
+    user = await new_user()
     fake_cohere.final_text = "Sure."
     history = [
         Message(conversation_id=0, role=Role.user, content="Add a task to demo Kubernetes"),
@@ -132,7 +139,7 @@ async def test_history_is_replayed_before_the_new_message(
             conversation_id=0,
             role=Role.assistant,
             content='Added "demo Kubernetes".',
-            mode="ai",
+            mode=Mode.ai,
             actions=[
                 {
                     "tool": "add_task",
@@ -160,9 +167,9 @@ async def test_history_is_replayed_before_the_new_message(
 
 
 async def test_round_cap_stops_a_looping_model(
-    session: AsyncSession, make_user: MakeUser, fake_cohere: FakeCohere
+    session: AsyncSession, new_user: NewUser, fake_cohere: FakeCohere
 ) -> None:
-    user = await make_user()
+    user = await new_user()
     fake_cohere.rounds = [[Call("add_task", {"title": "again"})]]
     fake_cohere.repeat_tool_calls = True
     answer = await respond(session, user, "loop", [], ai_config(fake_cohere, max_rounds=3))
@@ -174,9 +181,9 @@ async def test_round_cap_stops_a_looping_model(
 
 
 async def test_invalid_tool_arguments_become_tool_errors(
-    session: AsyncSession, make_user: MakeUser, fake_cohere: FakeCohere
+    session: AsyncSession, new_user: NewUser, fake_cohere: FakeCohere
 ) -> None:
-    user = await make_user()
+    user = await new_user()
     await add(session, user, "Keep me")
     fake_cohere.rounds = [
         [
@@ -216,9 +223,9 @@ async def test_invalid_tool_arguments_become_tool_errors(
 
 
 async def test_ambiguous_reference_from_the_model_lists_candidates(
-    session: AsyncSession, make_user: MakeUser, fake_cohere: FakeCohere
+    session: AsyncSession, new_user: NewUser, fake_cohere: FakeCohere
 ) -> None:
-    user = await make_user()
+    user = await new_user()
     await add(session, user, "Write report")
     await add(session, user, "Review report")
     fake_cohere.rounds = [[Call("delete_task", {"title": "report"})]]
@@ -238,9 +245,9 @@ FALLBACKS = ["unauthorized", "429", "500", "slow", "malformed", "empty", "connec
 
 @pytest.mark.parametrize("failure", FALLBACKS)
 async def test_provider_failure_falls_back_to_demo_in_time(
-    session: AsyncSession, make_user: MakeUser, fake_cohere: FakeCohere, failure: str
+    session: AsyncSession, new_user: NewUser, fake_cohere: FakeCohere, failure: str
 ) -> None:
-    user = await make_user()
+    user = await new_user()
     timeout = 1.5
     config = ai_config(fake_cohere, timeout_seconds=timeout, max_retries=1)
     if failure == "unauthorized":
@@ -268,13 +275,13 @@ async def test_provider_failure_falls_back_to_demo_in_time(
         assert len(fake_cohere.requests) == 2  # one retry, then give up
     if failure in ("unauthorized", "malformed", "slow"):
         assert len(fake_cohere.requests) <= 1  # never retried
-    print(f"fallback[{failure}] {elapsed * 1000:.0f} ms")  # noqa: T201 (timing for the report)
+    print(f"fallback[{failure}] {elapsed * 1000:.0f} ms")
 
 
 async def test_failure_mid_loop_keeps_done_actions_and_does_not_repeat_them(
-    session: AsyncSession, make_user: MakeUser, fake_cohere: FakeCohere
+    session: AsyncSession, new_user: NewUser, fake_cohere: FakeCohere
 ) -> None:
-    user = await make_user()
+    user = await new_user()
     fake_cohere.rounds = [
         [Call("add_task", {"title": "buy milk"})],
         [Call("add_task", {"title": "never reached"})],
@@ -292,9 +299,9 @@ async def test_failure_mid_loop_keeps_done_actions_and_does_not_repeat_them(
 
 
 async def test_failure_after_a_read_only_round_lets_demo_do_the_work(
-    session: AsyncSession, make_user: MakeUser, fake_cohere: FakeCohere
+    session: AsyncSession, new_user: NewUser, fake_cohere: FakeCohere
 ) -> None:
-    user = await make_user()
+    user = await new_user()
     fake_cohere.rounds = [[Call("list_tasks", {})], [Call("add_task", {"title": "buy milk"})]]
     fake_cohere.failure = "429"
     fake_cohere.fail_from_request = 1
@@ -307,9 +314,9 @@ async def test_failure_after_a_read_only_round_lets_demo_do_the_work(
 
 
 async def test_no_key_means_demo_without_calling_the_provider(
-    session: AsyncSession, make_user: MakeUser, fake_cohere: FakeCohere
+    session: AsyncSession, new_user: NewUser, fake_cohere: FakeCohere
 ) -> None:
-    user = await make_user()
+    user = await new_user()
     for key in (None, ""):
         config = ai_config(fake_cohere, api_key=key)
         answer = await respond(session, user, "Show my tasks", [], config)
@@ -318,10 +325,10 @@ async def test_no_key_means_demo_without_calling_the_provider(
 
 
 async def test_a_conversation_mixing_ai_and_demo_turns(
-    session: AsyncSession, make_user: MakeUser, fake_cohere: FakeCohere
+    session: AsyncSession, new_user: NewUser, fake_cohere: FakeCohere
 ) -> None:
     """The AI adds a task; the provider then dies; "delete it" still finds the AI's task."""
-    user = await make_user()
+    user = await new_user()
     chat = Conversation(session, user, ai_config(fake_cohere, max_retries=0))
     fake_cohere.rounds = [[Call("add_task", {"title": "demo Kubernetes"})]]
     first = await chat.say("Add a task to demo Kubernetes")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from pakaura_api.chat.demo.dates import find_date, parse_date
 
 TODAY = date(2026, 11, 27)  # a Friday

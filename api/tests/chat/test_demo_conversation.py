@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from pakaura_api.chat import respond
 from pakaura_api.models import Message, Mode, Priority, Role
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .conftest import MakeUser
+from .conftest import NewUser
 from .helpers import DEMO, Conversation, add, tasks_of, titles_of
 
 
@@ -20,9 +19,9 @@ def next_weekday(weekday: int) -> date:
 
 
 async def test_add_names_the_task_and_reports_the_action(
-    session: AsyncSession, make_user: MakeUser
+    session: AsyncSession, new_user: NewUser
 ) -> None:
-    user = await make_user()
+    user = await new_user()
     answer = await Conversation(session, user).say("Add a task to demo Kubernetes")
     assert answer.mode is Mode.demo
     assert '"demo Kubernetes"' in answer.reply
@@ -36,9 +35,9 @@ async def test_add_names_the_task_and_reports_the_action(
 
 
 async def test_remind_me_tomorrow_sets_the_due_date(
-    session: AsyncSession, make_user: MakeUser
+    session: AsyncSession, new_user: NewUser
 ) -> None:
-    user = await make_user()
+    user = await new_user()
     answer = await Conversation(session, user).say("Remind me to call mom tomorrow")
     [task] = await tasks_of(session, user)
     assert task.title == "call mom"
@@ -47,16 +46,16 @@ async def test_remind_me_tomorrow_sets_the_due_date(
     assert "due" in answer.reply
 
 
-async def test_high_priority_task(session: AsyncSession, make_user: MakeUser) -> None:
-    user = await make_user()
+async def test_high_priority_task(session: AsyncSession, new_user: NewUser) -> None:
+    user = await new_user()
     answer = await Conversation(session, user).say("Create a high priority task: prepare slides")
     [task] = await tasks_of(session, user)
     assert (task.title, task.priority) == ("prepare slides", Priority.high)
     assert "high priority" in answer.reply
 
 
-async def test_listing_all_pending_and_done(session: AsyncSession, make_user: MakeUser) -> None:
-    user = await make_user()
+async def test_listing_all_pending_and_done(session: AsyncSession, new_user: NewUser) -> None:
+    user = await new_user()
     await add(session, user, "Buy milk")
     await add(session, user, "File taxes", completed=True)
     chat = Conversation(session, user)
@@ -78,14 +77,14 @@ async def test_listing_all_pending_and_done(session: AsyncSession, make_user: Ma
     assert completed.reply == done.reply
 
 
-async def test_empty_lists_say_so(session: AsyncSession, make_user: MakeUser) -> None:
-    chat = Conversation(session, await make_user())
+async def test_empty_lists_say_so(session: AsyncSession, new_user: NewUser) -> None:
+    chat = Conversation(session, await new_user())
     assert "no tasks" in (await chat.say("Show my tasks")).reply
     assert "Nothing pending" in (await chat.say("What's still pending?")).reply
 
 
-async def test_mark_as_done_then_undo(session: AsyncSession, make_user: MakeUser) -> None:
-    user = await make_user()
+async def test_mark_as_done_then_undo(session: AsyncSession, new_user: NewUser) -> None:
+    user = await new_user()
     await add(session, user, "demo Kubernetes")
     chat = Conversation(session, user)
 
@@ -106,8 +105,8 @@ async def test_mark_as_done_then_undo(session: AsyncSession, make_user: MakeUser
     assert "Reopened" in undo.reply
 
 
-async def test_i_finished_the_milk_task(session: AsyncSession, make_user: MakeUser) -> None:
-    user = await make_user()
+async def test_i_finished_the_milk_task(session: AsyncSession, new_user: NewUser) -> None:
+    user = await new_user()
     await add(session, user, "Buy milk")
     await add(session, user, "Call mom")
     answer = await Conversation(session, user).say("I finished the milk task")
@@ -116,8 +115,8 @@ async def test_i_finished_the_milk_task(session: AsyncSession, make_user: MakeUs
     assert '"Buy milk"' in answer.reply
 
 
-async def test_reopen(session: AsyncSession, make_user: MakeUser) -> None:
-    user = await make_user()
+async def test_reopen(session: AsyncSession, new_user: NewUser) -> None:
+    user = await new_user()
     await add(session, user, "Buy milk", completed=True)
     answer = await Conversation(session, user).say("Reopen buy milk")
     [task] = await tasks_of(session, user)
@@ -126,8 +125,8 @@ async def test_reopen(session: AsyncSession, make_user: MakeUser) -> None:
     assert answer.actions[0].tool == "reopen_task"
 
 
-async def test_rename(session: AsyncSession, make_user: MakeUser) -> None:
-    user = await make_user()
+async def test_rename(session: AsyncSession, new_user: NewUser) -> None:
+    user = await new_user()
     await add(session, user, "Buy milk")
     answer = await Conversation(session, user).say("Rename buy milk to buy oat milk")
     assert await titles_of(session, user) == ["buy oat milk"]
@@ -135,9 +134,9 @@ async def test_rename(session: AsyncSession, make_user: MakeUser) -> None:
 
 
 async def test_rename_picks_the_split_that_names_a_task(
-    session: AsyncSession, make_user: MakeUser
+    session: AsyncSession, new_user: NewUser
 ) -> None:
-    user = await make_user()
+    user = await new_user()
     await add(session, user, "talk to mom")
     await Conversation(session, user).say("Rename talk to mom to call mom")
     assert await titles_of(session, user) == ["call mom"]
@@ -148,8 +147,8 @@ async def test_rename_picks_the_split_that_names_a_task(
     assert await titles_of(session, user) == ["call mom", "talk", "call dad"]
 
 
-async def test_change_priority(session: AsyncSession, make_user: MakeUser) -> None:
-    user = await make_user()
+async def test_change_priority(session: AsyncSession, new_user: NewUser) -> None:
+    user = await new_user()
     await add(session, user, "Prepare slides")
     answer = await Conversation(session, user).say("Change the priority of prepare slides to high")
     [task] = await tasks_of(session, user)
@@ -157,8 +156,8 @@ async def test_change_priority(session: AsyncSession, make_user: MakeUser) -> No
     assert answer.reply == '"Prepare slides" is now high priority.'
 
 
-async def test_move_to_next_friday(session: AsyncSession, make_user: MakeUser) -> None:
-    user = await make_user()
+async def test_move_to_next_friday(session: AsyncSession, new_user: NewUser) -> None:
+    user = await new_user()
     await add(session, user, "Prepare slides")
     chat = Conversation(session, user)
     answer = await chat.say("Move prepare slides to next Friday")
@@ -171,8 +170,8 @@ async def test_move_to_next_friday(session: AsyncSession, make_user: MakeUser) -
     assert task.due_date is None
 
 
-async def test_delete_the_report_task(session: AsyncSession, make_user: MakeUser) -> None:
-    user = await make_user()
+async def test_delete_the_report_task(session: AsyncSession, new_user: NewUser) -> None:
+    user = await new_user()
     await add(session, user, "Write report")
     await add(session, user, "Buy milk")
     answer = await Conversation(session, user).say("Delete the report task")
@@ -182,9 +181,9 @@ async def test_delete_the_report_task(session: AsyncSession, make_user: MakeUser
 
 
 async def test_ambiguous_reference_acts_on_nothing_and_asks(
-    session: AsyncSession, make_user: MakeUser
+    session: AsyncSession, new_user: NewUser
 ) -> None:
-    user = await make_user()
+    user = await new_user()
     await add(session, user, "Write report")
     await add(session, user, "Review report")
     chat = Conversation(session, user)
@@ -205,16 +204,16 @@ async def test_ambiguous_reference_acts_on_nothing_and_asks(
     assert await titles_of(session, user) == ["Write report"]
 
 
-async def test_exact_title_beats_fuzzy_matches(session: AsyncSession, make_user: MakeUser) -> None:
-    user = await make_user()
+async def test_exact_title_beats_fuzzy_matches(session: AsyncSession, new_user: NewUser) -> None:
+    user = await new_user()
     await add(session, user, "Report")
     await add(session, user, "Write report")
     await Conversation(session, user).say("delete report")
     assert await titles_of(session, user) == ["Write report"]
 
 
-async def test_unknown_task_is_reported(session: AsyncSession, make_user: MakeUser) -> None:
-    user = await make_user()
+async def test_unknown_task_is_reported(session: AsyncSession, new_user: NewUser) -> None:
+    user = await new_user()
     await add(session, user, "Buy milk")
     answer = await Conversation(session, user).say("Delete the dentist task")
     assert answer.actions == []
@@ -223,8 +222,8 @@ async def test_unknown_task_is_reported(session: AsyncSession, make_user: MakeUs
     assert await titles_of(session, user) == ["Buy milk"]
 
 
-async def test_delete_it_after_an_add(session: AsyncSession, make_user: MakeUser) -> None:
-    user = await make_user()
+async def test_delete_it_after_an_add(session: AsyncSession, new_user: NewUser) -> None:
+    user = await new_user()
     await add(session, user, "Keep me")
     chat = Conversation(session, user)
     await chat.say("Add a task to demo Kubernetes")
@@ -239,10 +238,8 @@ async def test_delete_it_after_an_add(session: AsyncSession, make_user: MakeUser
     assert await titles_of(session, user) == ["Keep me"]
 
 
-async def test_it_without_history_asks_which_task(
-    session: AsyncSession, make_user: MakeUser
-) -> None:
-    user = await make_user()
+async def test_it_without_history_asks_which_task(session: AsyncSession, new_user: NewUser) -> None:
+    user = await new_user()
     await add(session, user, "Buy milk")
     answer = await Conversation(session, user).say("Delete it")
     assert answer.actions == []
@@ -263,9 +260,9 @@ async def test_it_without_history_asks_which_task(
     ],
 )
 async def test_small_talk_and_unknown_input_change_nothing(
-    session: AsyncSession, make_user: MakeUser, message: str, expected: str
+    session: AsyncSession, new_user: NewUser, message: str, expected: str
 ) -> None:
-    user = await make_user()
+    user = await new_user()
     await add(session, user, "Buy milk")
     answer = await Conversation(session, user).say(message)
     assert answer.reply.startswith(expected)
@@ -274,8 +271,8 @@ async def test_small_talk_and_unknown_input_change_nothing(
     assert await titles_of(session, user) == ["Buy milk"]
 
 
-async def test_everyday_conversation(session: AsyncSession, make_user: MakeUser) -> None:
-    user = await make_user()
+async def test_everyday_conversation(session: AsyncSession, new_user: NewUser) -> None:
+    user = await new_user()
     chat = Conversation(session, user)
     await chat.say("Add a task to demo Kubernetes")
     await chat.say("Remind me to call mom on 12 March")
@@ -301,9 +298,9 @@ async def test_everyday_conversation(session: AsyncSession, make_user: MakeUser)
 
 
 async def test_another_users_tasks_are_never_touched(
-    session: AsyncSession, make_user: MakeUser
+    session: AsyncSession, new_user: NewUser
 ) -> None:
-    alice, bob = await make_user(), await make_user()
+    alice, bob = await new_user(), await new_user()
     milk = await add(session, alice, "Buy milk")
     bob_chat = Conversation(session, bob)
 

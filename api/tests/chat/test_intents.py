@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pytest
-
 from pakaura_api.chat.demo.intents import (
+    MAX_COMMAND_LENGTH,
     AddTask,
     CompleteTask,
     DeleteTask,
@@ -48,7 +49,9 @@ ADD_CASES = [
     case("add buy milk on Friday", AddTask("buy milk", due_date=NEXT_FRIDAY)),
     case("Add buy milk next Friday", AddTask("buy milk", due_date=NEXT_FRIDAY)),
     case("add buy milk today", AddTask("buy milk", due_date=TODAY)),
-    case("Please add water plants on Friday, thanks!", AddTask("water plants", due_date=NEXT_FRIDAY)),
+    case(
+        "Please add water plants on Friday, thanks!", AddTask("water plants", due_date=NEXT_FRIDAY)
+    ),
     case("Could you add buy milk to my list?", AddTask("buy milk")),
     case("new task: taxes", AddTask("taxes")),
     case("todo: book dentist", AddTask("book dentist")),
@@ -157,7 +160,10 @@ UPDATE_CASES = [
 
 RENAME_CASES = [
     case("Rename buy milk to buy oat milk", RenameTask((("buy milk", "buy oat milk"),))),
-    case('rename "the report" to "the final report"', RenameTask((('"the report"', "the final report"),))),
+    case(
+        'rename "the report" to "the final report"',
+        RenameTask((('"the report"', "the final report"),)),
+    ),
     case("change the title of taxes to file taxes", RenameTask((("taxes", "file taxes"),))),
     case("rename it to call dad", RenameTask(((None, "call dad"),))),
     case(
@@ -218,3 +224,22 @@ def test_parse(message: str, expected: Intent) -> None:
 )
 def test_normalise_strips_politeness_and_punctuation(message: str, expected: str) -> None:
     assert normalise(message) == expected
+
+
+def test_overlong_input_is_not_parsed() -> None:
+    assert parse("add " + "x" * MAX_COMMAND_LENGTH, TODAY) == Unknown()
+
+
+@pytest.mark.parametrize("unit", [", ", "to ", "rename a to ", "! ", "as ", "a is ", "12 march "])
+@pytest.mark.parametrize("prefix", ["add ", "rename ", "change the priority of ", "move "])
+def test_adversarial_input_stays_fast(prefix: str, unit: str) -> None:
+    """No pattern may backtrack badly: the demo chat has a 50 ms p99 budget."""
+    message = (prefix + unit * MAX_COMMAND_LENGTH)[: MAX_COMMAND_LENGTH - 8] + " to high"
+    fastest = min(_timed(message) for _ in range(3))
+    assert fastest < 0.01, f"{fastest * 1000:.1f} ms"
+
+
+def _timed(message: str) -> float:
+    started = time.perf_counter()
+    parse(message, TODAY)
+    return time.perf_counter() - started

@@ -149,17 +149,17 @@ export default function ChatPanel(props: Props) {
             ref={inputRef}
             rows={2}
             value={draft}
-            placeholder="Message the assistant… (Enter to send, Shift+Enter for a new line)"
+            placeholder="Ask the assistant…"
             onChange={(event) => props.onDraftChange(event.target.value)}
             onKeyDown={onKeyDown}
-            aria-describedby={error ? "chat-error" : "chat-hint"}
+            aria-describedby={error ? "chat-error chat-hint" : "chat-hint"}
             maxLength={4000}
           />
           <button type="submit" className="button primary" disabled={sending || draft.trim() === ""}>
             {sending ? "Sending…" : "Send"}
           </button>
-          <p id="chat-hint" className="visually-hidden">
-            Press Enter to send, Shift+Enter for a new line.
+          <p id="chat-hint" className="muted small composer-hint">
+            Enter to send · Shift+Enter for a new line
           </p>
           {error ? (
             <p id="chat-error" className="field-error composer-error" role="alert">

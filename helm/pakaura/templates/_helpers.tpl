@@ -135,13 +135,23 @@ imagePullSecrets:
 {{- end }}
 {{- end }}
 
-{{/* preStop sleep for graceful drain (needs `sleep` in the image: python-slim and node have it). */}}
+{{/*
+preStop sleep for graceful drain: endpoints are removed asynchronously, so the pod keeps serving a
+few seconds after SIGTERM is due. Default: exec `sleep` (python-slim and node images have it);
+global.preStopSleepAction uses the kubelet's built-in sleep action (Kubernetes 1.30+) instead.
+Call with (dict "ctx" $ "seconds" N).
+*/}}
 {{- define "pakaura.preStop" -}}
-{{- if gt (int .) 0 }}
+{{- if gt (int .seconds) 0 }}
 lifecycle:
   preStop:
+    {{- if .ctx.Values.global.preStopSleepAction }}
+    sleep:
+      seconds: {{ int .seconds }}
+    {{- else }}
     exec:
-      command: ["sleep", "{{ . }}"]
+      command: ["sleep", "{{ .seconds }}"]
+    {{- end }}
 {{- end }}
 {{- end }}
 

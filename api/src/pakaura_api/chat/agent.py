@@ -20,7 +20,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pakaura_api.chat import replies
-from pakaura_api.chat.cohere_client import CohereClient, CohereMalformedResponseError
+from pakaura_api.chat.cohere_client import CohereClient, CohereMalformedResponseError, ToolCall
 from pakaura_api.chat.schemas import ChatAction, ChatConfig
 from pakaura_api.chat.tools import COHERE_TOOLS, execute, is_change
 from pakaura_api.models import Message, Role
@@ -55,6 +55,18 @@ def _replayed(message: Message) -> dict[str, Any] | None:
     if not content:
         return None
     return {"role": "assistant" if message.role == Role.assistant else "user", "content": content}
+
+
+def _echo(call: ToolCall) -> dict[str, Any]:
+    """A tool call as it goes back into the conversation: arguments always a JSON string."""
+    arguments = call.function.arguments
+    if not isinstance(arguments, str):
+        arguments = json.dumps(arguments or {})
+    return {
+        "id": call.id,
+        "type": call.type,
+        "function": {"name": call.function.name, "arguments": arguments},
+    }
 
 
 def build_messages(message: str, history: Sequence[Message], today: date) -> list[dict[str, Any]]:
@@ -102,7 +114,7 @@ async def run_turn(
 
         assistant: dict[str, Any] = {
             "role": "assistant",
-            "tool_calls": [call.model_dump(exclude_none=True) for call in calls],
+            "tool_calls": [_echo(call) for call in calls],
         }
         if response.message.tool_plan:
             assistant["tool_plan"] = response.message.tool_plan

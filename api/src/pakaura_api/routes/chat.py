@@ -7,10 +7,10 @@ owns the answer and the task actions.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
-from sqlalchemy import desc
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pakaura_api.chat import ChatConfig, respond
@@ -29,7 +29,9 @@ from pakaura_api.models import (
 )
 
 router = APIRouter(tags=["chat"], responses={401: {"description": "Missing or invalid token"}})
-NOT_FOUND = {404: {"description": "No such conversation for this user"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such conversation for this user"}
+}
 HISTORY_LIMIT = 20  # turns sent to the assistant: bounds prompt size and latency
 
 
@@ -54,7 +56,7 @@ async def _recent_history(session: AsyncSession, conversation_id: int) -> Sequen
     newest = await session.exec(
         select(Message)
         .where(Message.conversation_id == conversation_id)
-        .order_by(desc(Message.id))
+        .order_by(col(Message.id).desc())
         .limit(HISTORY_LIMIT)
     )
     return list(reversed(newest.all()))
@@ -112,7 +114,7 @@ async def list_conversations(
     rows = await session.exec(
         select(Conversation)
         .where(Conversation.user_id == user_id)
-        .order_by(desc(Conversation.updated_at), desc(Conversation.id))
+        .order_by(col(Conversation.updated_at).desc(), col(Conversation.id).desc())
     )
     return [ConversationPublic.model_validate(row) for row in rows.all()]
 
@@ -124,7 +126,6 @@ async def list_messages(
     """The stored turns of one conversation, oldest first, with each answer's mode and actions."""
     await _own_conversation(session, user_id, conversation_id)
     rows = await session.exec(
-        select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
+        select(Message).where(Message.conversation_id == conversation_id).order_by(col(Message.id))
     )
     return [MessagePublic.model_validate(row) for row in rows.all()]
-

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Response, status
 
 from pakaura_api import repository
@@ -14,7 +16,7 @@ router = APIRouter(
     tags=["tasks"],
     responses={401: {"description": "Missing or invalid token"}},
 )
-NOT_FOUND = {404: {"description": "No such task for this user"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such task for this user"}}
 
 
 async def _own_task(session: SessionDep, user_id: int, task_id: int) -> Task:

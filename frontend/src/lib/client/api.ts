@@ -63,9 +63,27 @@ export function parseDetail(detail: unknown): { message: string | null; fields: 
   return { message, fields };
 }
 
+const FIELD_PROBLEM = /^([A-Za-z_][\w.]*):\s+(.+)$/s;
+
+/** Our API flattens a 422 into one sentence, "email: bad; password: too short": split it back
+ * into per-field messages. Returns null unless every part has that shape. */
+export function parseFieldSentence(detail: string): Record<string, string> | null {
+  const fields: Record<string, string> = {};
+  for (const part of detail.split(/;\s+/)) {
+    const match = FIELD_PROBLEM.exec(part.trim());
+    if (!match?.[1] || !match[2]) return null;
+    const field = match[1].split(".").at(-1) ?? match[1];
+    const message = match[2].charAt(0).toUpperCase() + match[2].slice(1);
+    if (!(field in fields)) fields[field] = message;
+  }
+  return Object.keys(fields).length > 0 ? fields : null;
+}
+
 export function errorFromResponse(status: number, body: unknown): ApiError {
   const record = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
-  const { message, fields } = parseDetail(record["detail"]);
+  const parsed = parseDetail(record["detail"]);
+  const sentence = status === 422 && typeof record["detail"] === "string" ? parseFieldSentence(record["detail"]) : null;
+  const { message, fields } = sentence ? { message: null, fields: sentence } : parsed;
   const reason = typeof record["reason"] === "string" ? record["reason"] : null;
   if (status === 401) {
     return new ApiError("unauthorized", message ?? "Please sign in.", status, {}, reason);

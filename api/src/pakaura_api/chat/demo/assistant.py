@@ -60,10 +60,10 @@ async def demo_respond(
         return ChatReply(reply=call, mode=Mode.demo, actions=[])
     name, arguments = call
     arguments, result = await execute(session, user_id, name, arguments)
-    actions = [ChatAction(tool=name, arguments=arguments, result=result)]
     if not result.get("ok"):
         return ChatReply(reply=replies.describe_failure(result), mode=Mode.demo, actions=[])
     reply = replies.describe_change(name, arguments, result, today)
+    actions = [ChatAction(tool=name, arguments=arguments, result=result)]
     return ChatReply(
         reply=reply, mode=Mode.demo, actions=actions if is_change(name, result) else []
     )

@@ -86,6 +86,12 @@ Intent = (
 
 _I = re.IGNORECASE
 
+# A command is a sentence, not an essay: longer input is not parsed at all, which also bounds the
+# worst-case cost of the patterns below (the chat p99 budget is 50 ms).
+MAX_COMMAND_LENGTH = 300
+# "rename a to b to c": at most this many ways to split are considered.
+MAX_RENAME_SPLITS = 4
+
 PRIORITY_WORDS: dict[str, PriorityName] = {
     "high": "high",
     "urgent": "high",
@@ -105,7 +111,9 @@ _NOT_A_QUESTION = r"(?!(?:what|which|who|how|anything|everything|all|is|are)\b)"
 # --- normalisation -----------------------------------------------------------------------------
 
 _SPACES = re.compile(r"\s+")
-_EDGE_PUNCT = re.compile(r"^[\s,;:]+|[\s.!?,;:]+$")
+# `(?<![...])[...]+`: a run of separators is only tried from its first character, which keeps
+# these patterns linear on input like ", , , , ," (otherwise quadratic backtracking).
+_EDGE_PUNCT = re.compile(r"^[\s,;:]+|(?<![\s.!?,;:])[\s.!?,;:]+$")
 _POLITE_PREFIX = re.compile(
     r"^(?:please|pls|plz|kindly|ok(?:ay)?|so|and|also|now|then|hey|hi|hello|yo|"
     r"(?:could|can|would|will)\s+you(?:\s+please)?|i\s+(?:want|would\s+like|'d\s+like)\s+(?:you\s+)?to|"
@@ -113,7 +121,7 @@ _POLITE_PREFIX = re.compile(
     _I,
 )
 _POLITE_SUFFIX = re.compile(
-    r"[\s,]+(?:please|pls|plz|for\s+me|thanks|thank\s+you|thx|now|asap\s+please)$", _I
+    r"(?<![\s,])[\s,]+(?:please|pls|plz|for\s+me|thanks|thank\s+you|thx|now|asap\s+please)$", _I
 )
 _PRONOUN = re.compile(
     r"^(?:it|that|this|that\s+one|this\s+one|that\s+task|this\s+task|the\s+last\s+(?:one|task)|"
@@ -284,12 +292,12 @@ _ADD_TO_LIST = re.compile(
     r"\s+(?:to|on|in)\s+(?:my\s+|the\s+)?(?:list|tasks|todo\s+list|to-do\s+list|todos?)$", _I
 )
 _PRIORITY_PHRASE = re.compile(
-    rf"(?:^|[\s,(]+)(?:with\s+)?(?:a\s+)?(?:(?P<p1>{_PRIO})[\s-]+priority|"
+    rf"(?:^|(?<![\s,(])[\s,(]+)(?:with\s+)?(?:a\s+)?(?:(?P<p1>{_PRIO})[\s-]+priority|"
     rf"priority[:\s]+(?P<p2>{_PRIO}))\)?(?=$|[\s,.;!])",
     _I,
 )
-_URGENT_SUFFIX = re.compile(r"[\s,(\-]+(?P<p>urgent|asap|important|!{2,})\)?$", _I)
-_TITLE_LEAD = re.compile(r"^(?:to|that|about|for)\s+", _I)
+_URGENT_SUFFIX = re.compile(r"(?<![\s,(\-])[\s,(\-]+(?P<p>urgent|asap|important|!{2,})\)?$", _I)
+_TITLE_LEAD = re.compile(r"^(?:(?:to|that|about|for)\s+)+", _I)
 _QUOTED = re.compile(r"^[\"'\u2018\u2019\u201c\u201d](.+)[\"'\u2018\u2019\u201c\u201d]$")
 
 # --- listing -----------------------------------------------------------------------------------
@@ -319,9 +327,7 @@ _STATUS_PENDING_FIRST = re.compile(
     r"(?:aren't|isn't|haven't)\b.*\b(?:done|finished|completed?))\b",
     _I,
 )
-_STATUS_COMPLETED = re.compile(
-    r"\b(?:done|completed?|finish(?:ed)?|closed|checked\s+off)\b", _I
-)
+_STATUS_COMPLETED = re.compile(r"\b(?:done|completed?|finish(?:ed)?|closed|checked\s+off)\b", _I)
 _STATUS_PENDING = re.compile(
     r"\b(?:pending|left|remaining|open|outstanding|still|active|upcoming|due)\b", _I
 )
@@ -329,6 +335,8 @@ _STATUS_PENDING = re.compile(
 
 def parse(message: str, today: date) -> Intent:
     """Understand one chat message (see module docstring for the order of rules)."""
+    if len(message) > MAX_COMMAND_LENGTH:
+        return Unknown()
     light = _EDGE_PUNCT.sub("", _SPACES.sub(" ", message))
     text = normalise(message)
     for candidate in (light, text):
@@ -390,7 +398,7 @@ def _parse_rename(text: str, today: date) -> Intent | None:
             continue
         rest = found["rest"]
         options = []
-        for split in _RENAME_SPLIT.finditer(rest):
+        for split in list(_RENAME_SPLIT.finditer(rest))[:MAX_RENAME_SPLITS]:
             ref, new_title = rest[: split.start()], _clean_title(rest[split.end() :])
             if ref.strip() and new_title:
                 options.append((_ref(ref), new_title))

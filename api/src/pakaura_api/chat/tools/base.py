@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -120,7 +119,3 @@ def error(message: str, candidates: list[Task] | None = None) -> ToolResult:
     if candidates:
         result["candidates"] = [task_summary(task) for task in candidates]
     return result
-
-
-def describe_due(due: date | None) -> str:
-    return due.isoformat() if due else "none"

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process, utils
+from rapidfuzz import fuzz, utils
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pakaura_api import repository
@@ -44,6 +44,32 @@ def clean_reference(text: str) -> str:
     return _TRAILING_PUNCT.sub("", cleaned).strip()
 
 
+_FILLER_WORDS = frozenset({"the", "a", "an", "my", "of", "for", "and"})
+WORD_MATCH = 75.0  # "mlik" still counts as "milk"
+
+
+def _words(text: str) -> list[str]:
+    return [word for word in utils.default_process(text).split() if word not in _FILLER_WORDS]
+
+
+def _score(query: str, query_words: list[str], title: str) -> float:
+    """WRatio, scaled down when words of the query are missing from the title.
+
+    WRatio alone is symmetric: for "write the report" the task "Report" (contained in the query)
+    scores as high as "Write report". What the user typed should be found in the title.
+    """
+    base = fuzz.WRatio(query, title, processor=utils.default_process)
+    if not query_words:
+        return base
+    title_words = utils.default_process(title).split()
+    found = sum(
+        1
+        for word in query_words
+        if any(fuzz.ratio(word, candidate) >= WORD_MATCH for candidate in title_words)
+    )
+    return base * (0.5 + 0.5 * found / len(query_words))
+
+
 @dataclass
 class Resolution:
     task: Task | None = None
@@ -68,14 +94,13 @@ def match(reference: str, tasks: Sequence[Task]) -> Resolution:
 
     if len(cleaned) < MIN_FUZZY_LENGTH:
         return Resolution(error=f'I couldn\'t find a task called "{cleaned}".')
-    scored = process.extract(
-        cleaned,
-        {index: task.title for index, task in enumerate(tasks)},
-        scorer=fuzz.WRatio,
-        processor=utils.default_process,
-        limit=MAX_CANDIDATES + 1,
+    query_words = _words(cleaned)
+    scored = sorted(
+        ((task, _score(cleaned, query_words, task.title)) for task in tasks),
+        key=lambda pair: pair[1],
+        reverse=True,
     )
-    plausible = [(tasks[key], score) for _title, score, key in scored if score >= MATCH_THRESHOLD]
+    plausible = [(task, score) for task, score in scored if score >= MATCH_THRESHOLD]
     if not plausible:
         return Resolution(error=f'I couldn\'t find a task matching "{cleaned}".')
     best, best_score = plausible[0]

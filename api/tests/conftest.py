@@ -1,0 +1,226 @@
+"""Shared fixtures: a fresh, migrated PostgreSQL database per test run, the app, clients, users.
+
+Fixture names are stable (the chat tests reuse them): `database_url`, `settings`, `app`,
+`client`, `session`, `make_client`, `make_user`, `auth_headers`, `create_database`.
+Never touches an existing database: every database made here has a unique name and is dropped.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from pakaura_api.config import Settings, load_settings
+from pakaura_api.main import create_app
+from pakaura_api.migrate import run_migrations
+from sqlalchemy.engine import make_url
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+ADMIN_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql://pakaura:pakaura@localhost:5432/pakaura"
+)
+TEST_JWT_SECRET = "test-secret-" + "x" * 40
+PASSWORD = "correct horse battery"
+
+
+def _admin_conninfo() -> str:
+    url = make_url(ADMIN_URL).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def _database_url(name: str) -> str:
+    url = make_url(ADMIN_URL).set(drivername="postgresql", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+class DatabaseFactory:
+    """Creates uniquely named empty databases and drops them all at the end."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def __call__(self, prefix: str = "pakaura_test") -> str:
+        name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(_admin_conninfo(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self.names.append(name)
+        return _database_url(name)
+
+    def drop_all(self) -> None:
+        with psycopg.connect(_admin_conninfo(), autocommit=True) as conn:
+            for name in self.names:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def create_database() -> Iterator[DatabaseFactory]:
+    """`create_database()` → URL of a new empty PostgreSQL database (dropped after the run)."""
+    factory = DatabaseFactory()
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture(scope="session")
+def database_url(create_database: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The run's database, migrated to head with the same code as `pakaura-api migrate`."""
+    url = create_database()
+    run_migrations(_settings_for(url, tmp_path_factory.mktemp("migrate")), wait_seconds=10)
+    return url
+
+
+def _settings_for(url: str, data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": url,
+        "jwt_secret": TEST_JWT_SECRET,
+        "pakaura_env": "production",
+        "pakaura_data_dir": data_dir,
+        "cohere_api_key": "",
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Production-mode settings on the test database, demo chat (no Cohere key)."""
+    return _settings_for(database_url, tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    yield application
+    await application.state.engine.dispose()
+    await application.state.probe_engine.dispose()
+
+
+def _client(application: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=application), base_url="http://testserver"
+    )
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with _client(app) as http:
+        yield http
+
+
+MakeClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def make_client(settings: Settings) -> MakeClient:
+    """`async with make_client(ai_timeout_seconds=1) as client:` → a client on its own app,
+    built from the test settings with those fields changed (its own login limiter, too)."""
+
+    @asynccontextmanager
+    async def factory(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+        custom = _settings_for(
+            settings.database().render_as_string(hide_password=False),
+            settings.pakaura_data_dir,
+            **overrides,
+        )
+        application = create_app(custom)
+        try:
+            async with _client(application) as http:
+                http.app = application  # type: ignore[attr-defined]
+                yield http
+        finally:
+            await application.state.engine.dispose()
+            await application.state.probe_engine.dispose()
+
+    return factory
+
+
+@pytest.fixture
+async def session(app: FastAPI) -> AsyncIterator[AsyncSession]:
+    async with app.state.sessionmaker() as db:
+        yield db
+
+
+@dataclass
+class SignedUpUser:
+    id: int
+    email: str
+    password: str
+    token: str
+    name: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+MakeUser = Callable[..., Awaitable[SignedUpUser]]
+
+
+@pytest.fixture
+def make_user(client: httpx.AsyncClient) -> MakeUser:
+    """`await make_user()` → a new signed-up user (unique email) with `.headers` for requests."""
+
+    async def factory(
+        email: str | None = None, password: str = PASSWORD, name: str | None = "Test User"
+    ) -> SignedUpUser:
+        email = email or f"user-{uuid.uuid4().hex[:12]}@example.com"
+        response = await client.post(
+            "/api/v1/auth/signup", json={"email": email, "password": password, "name": name}
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        token = body["access_token"]
+        return SignedUpUser(
+            id=body["user"]["id"],
+            email=email,
+            password=password,
+            token=token,
+            name=name,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    return factory
+
+
+@pytest.fixture
+async def auth_headers(make_user: MakeUser) -> dict[str, str]:
+    """Authorization headers of a fresh user."""
+    return (await make_user()).headers
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: FastAPI
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings) -> Iterator[LiveServer]:
+    """A real uvicorn server (own thread, own event loop) on the test database, for clients that
+    need a socket (schemathesis). In-process, so coverage sees the code it runs."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    application = create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(application, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "live server did not start"
+        time.sleep(0.05)
+    yield LiveServer(url=f"http://127.0.0.1:{port}", app=application)
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -1,0 +1,82 @@
+"""Liveness never touches the database; readiness follows it, bounded by 2 s, and recovers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from pakaura_api import __version__
+
+from .proxy import TcpProxy
+
+
+async def test_liveness(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "version": __version__}
+
+
+async def test_readiness_when_migrated(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/health/ready")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "database": "ok"}
+
+
+async def test_readiness_refuses_an_unmigrated_database(make_client, create_database) -> None:
+    async with make_client(database_url=create_database()) as client:
+        response = await client.get("/api/v1/health/ready")
+    assert response.status_code == 503
+    assert "not migrated" in response.json()["detail"]
+
+
+async def test_readiness_refuses_an_old_schema(make_client, create_database) -> None:
+    import psycopg
+
+    url = create_database()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE alembic_version (version_num varchar(32) primary key)")
+        conn.execute("INSERT INTO alembic_version VALUES ('0000')")
+    async with make_client(database_url=url) as client:
+        response = await client.get("/api/v1/health/ready")
+    assert response.status_code == 503
+    assert "pakaura-api migrate" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("outage", ["blackhole", "refuse"])
+async def test_readiness_follows_the_database_and_recovers(
+    outage: str, make_client, database_url: str, auth_headers: dict[str, str]
+) -> None:
+    target = make_url(database_url)
+    proxy = TcpProxy(target.host or "localhost", target.port or 5432)
+    await proxy.start()
+    through_proxy = target.set(host="127.0.0.1", port=proxy.port)
+    try:
+        async with make_client(
+            database_url=through_proxy.render_as_string(hide_password=False)
+        ) as client:
+            assert (await client.get("/api/v1/health/ready")).status_code == 200
+            assert (await client.get("/api/v1/tasks", headers=auth_headers)).status_code == 200
+
+            proxy.set_mode(outage)
+            started = time.monotonic()
+            ready = await client.get("/api/v1/health/ready")
+            elapsed = time.monotonic() - started
+            assert ready.status_code == 503
+            assert "detail" in ready.json()
+            assert elapsed < 2.0, f"readiness took {elapsed:.2f}s"
+            live = await client.get("/api/v1/health")
+            assert live.status_code == 200
+
+            proxy.set_mode("forward")
+            deadline = time.monotonic() + 5
+            while (await client.get("/api/v1/health/ready")).status_code != 200:
+                assert time.monotonic() < deadline, "not ready 5 s after the database came back"
+                await asyncio.sleep(0.2)
+            # The pool recovers too (pre-ping), without restarting the app.
+            assert (await client.get("/api/v1/tasks", headers=auth_headers)).status_code == 200
+    finally:
+        await proxy.close()

@@ -1,0 +1,290 @@
+"""Live-cluster acceptance suite: options, capability markers, the cluster and release fixtures.
+
+Options (besides pytest-kind's --kubeconfig, --cluster-name, --keep-cluster, --kind-bin):
+  --cluster current|kind   current (default): the active kubeconfig context (or --kube-context);
+                           kind: a throwaway kind cluster made with pytest-kind, images built and
+                           loaded with `kind load docker-image`, ingress-nginx installed.
+  --capabilities LIST      what the cluster offers (default control_plane,runtime,ingress); tests
+                           that need more are deselected, and the summary says how many and why.
+  --namespace NS           namespace of the release under test (default pakaura).
+With no reachable cluster the session stops before collection with exit code 2 and one message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from support import ARTIFACTS, Cluster, restarts, tool  # noqa: E402
+
+CAPABILITIES = {
+    "control_plane": "needs a Kubernetes API server with controllers and a scheduler",
+    "runtime": "needs real containers (probes, logs, exec, data on volumes, the app answering)",
+    "ingress": "needs an ingress-nginx controller serving the chart's Ingress",
+}
+OTHER_MARKERS = {
+    "session_end": "runs after every other test (checks what the whole session did)",
+}
+NO_CLUSTER = 2  # the project's exit code for a missing prerequisite (tasks.py uses it too)
+INGRESS_NGINX_KIND_MANIFEST = os.environ.get(
+    "INGRESS_NGINX_MANIFEST",
+    "https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-v1.12.1/deploy/static/"
+    "provider/kind/deploy.yaml",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("pakaura", "Pakaura acceptance suite")
+    group.addoption(
+        "--cluster",
+        choices=("current", "kind"),
+        default="current",
+        help="current kubeconfig context (default) or a throwaway kind cluster",
+    )
+    group.addoption(
+        "--capabilities",
+        default=",".join(CAPABILITIES),
+        help="comma list of what the cluster offers: " + ", ".join(CAPABILITIES),
+    )
+    group.addoption("--namespace", default="pakaura", help="namespace of the release under test")
+    group.addoption("--kube-context", default=None, help="kubeconfig context (default: current)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, text in {**CAPABILITIES, **OTHER_MARKERS}.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+    offered = {c.strip() for c in config.getoption("capabilities").split(",") if c.strip()}
+    unknown = offered - set(CAPABILITIES)
+    if unknown:
+        raise pytest.UsageError(
+            f"--capabilities: unknown {sorted(unknown)}; choose from {', '.join(CAPABILITIES)}"
+        )
+    config.stash[OFFERED] = offered
+    config.stash[FIGURES] = {}
+
+
+OFFERED = pytest.StashKey[set]()
+FIGURES = pytest.StashKey[dict]()
+DESELECTED = pytest.StashKey[dict]()
+
+
+def _stop(message: str) -> None:
+    pytest.exit(f"{message}", returncode=NO_CLUSTER)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Refuse to run (exit 2, one message) when no cluster can be reached — never a silent pass."""
+    config = session.config
+    if config.option.collectonly or config.option.help:
+        return
+    missing = [name for name in ("kubectl", "helm") if tool(name) is None]
+    if missing:
+        _stop(
+            f"acceptance: {', '.join(missing)} not found; install them "
+            "(python3 scripts/install_tools.py installs both) and retry"
+        )
+    if config.getoption("cluster") == "kind":
+        if (
+            shutil.which("docker") is None
+            or subprocess.run(["docker", "info"], capture_output=True, check=False).returncode
+        ):
+            _stop("acceptance: --cluster kind needs a running Docker engine (`docker info` failed)")
+        return
+    from kubernetes import client
+    from kubernetes import config as kube_config
+
+    kubeconfig = config.getoption("kubeconfig")
+    context = config.getoption("kube_context")
+    try:
+        api = kube_config.new_client_from_config(config_file=kubeconfig, context=context)
+        version = client.VersionApi(api).get_code(_request_timeout=5)
+    except Exception as error:  # no kubeconfig, unknown context, refused, timeout, 401...
+        reason = (
+            str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+        )
+        _stop(
+            "acceptance: no reachable Kubernetes cluster "
+            f"({'kubeconfig ' + kubeconfig if kubeconfig else 'current kubeconfig context'}: "
+            f"{reason}). Start one (`invoke setup`), pass --kubeconfig PATH / --kube-context, "
+            "or use --cluster kind"
+        )
+    config.stash[FIGURES]["server_version"] = version.git_version
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    offered = config.stash[OFFERED]
+    unmarked = [
+        item.nodeid
+        for item in items
+        if not any(item.get_closest_marker(name) for name in CAPABILITIES)
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "every acceptance test needs a capability marker "
+            f"({', '.join(CAPABILITIES)}): {unmarked}"
+        )
+    keep, dropped = [], {}
+    for item in items:
+        needs = {name for name in CAPABILITIES if item.get_closest_marker(name)}
+        lacking = needs - offered
+        if lacking:
+            key = ", ".join(sorted(lacking))
+            dropped.setdefault(key, []).append(item)
+        else:
+            keep.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=[i for group in dropped.values() for i in group])
+    config.stash[DESELECTED] = {key: len(group) for key, group in dropped.items()}
+
+    def order(item: pytest.Item) -> tuple[int, int]:
+        # user stories first (module order), NFR/edge cases next, session-end checks last
+        module = item.nodeid.split("::")[0]
+        return (
+            2 if item.get_closest_marker("session_end") else 1 if "nfr" in module else 0,
+            keep.index(item),
+        )
+
+    items[:] = sorted(keep, key=order)
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
+    lines = [f"cluster capabilities offered: {', '.join(sorted(config.stash[OFFERED]))}"]
+    for lacking, count in config.stash.get(DESELECTED, {}).items():
+        lines.append(
+            f"deselected {count} test(s): the cluster does not offer {lacking} "
+            f"({CAPABILITIES[lacking.split(', ')[0]]})"
+        )
+    return lines
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    figures = config.stash.get(FIGURES, {})
+    for lacking, count in config.stash.get(DESELECTED, {}).items():
+        terminalreporter.write_line(f"deselected {count} test(s) needing {lacking}")
+    if figures:
+        terminalreporter.section("acceptance figures")
+        for name, value in figures.items():
+            terminalreporter.write_line(f"{name}: {value}")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "figures.json").write_text(json.dumps(figures, indent=2, default=str))
+
+
+# --- fixtures -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def figures(pytestconfig: pytest.Config) -> dict[str, Any]:
+    """Measured figures (seconds etc.), printed in the summary and saved to artifacts/."""
+    return pytestconfig.stash[FIGURES]
+
+
+def _kind_cluster(config: pytest.Config, namespace: str) -> Iterator[Cluster]:
+    from pytest_kind import KindCluster
+
+    name = config.getoption("cluster_name")
+    kubeconfig = config.getoption("kubeconfig")
+    kind_bin = config.getoption("kind_bin") or shutil.which("kind")
+    kind = KindCluster(
+        name,
+        Path(kubeconfig) if kubeconfig else None,
+        kind_path=Path(kind_bin) if kind_bin else None,
+    )
+    kind.create(config_file=HERE / "kind-config.yaml")
+    cluster = Cluster(str(kind.kubeconfig_path.resolve()), None, namespace, name=f"kind-{name}")
+    cluster.kubectl("apply", "-f", INGRESS_NGINX_KIND_MANIFEST)
+    cluster.kubectl(
+        "-n",
+        "ingress-nginx",
+        "rollout",
+        "status",
+        "deployment/ingress-nginx-controller",
+        "--timeout=300s",
+        timeout=320,
+    )
+    cluster.kubectl(
+        "-n",
+        "ingress-nginx",
+        "wait",
+        "--for=condition=complete",
+        "job",
+        "--all",
+        "--timeout=300s",
+        timeout=320,
+    )
+    os.environ["KIND_CLUSTER_NAME"] = name  # `invoke build --cluster kind` loads into this one
+    build = cluster.invoke("build", "--cluster", "kind")
+    assert build.returncode == 0, build.stdout + build.stderr
+    try:
+        yield cluster
+    finally:
+        if not config.getoption("keep_cluster"):
+            kind.delete()
+
+
+@pytest.fixture(scope="session")
+def cluster(pytestconfig: pytest.Config) -> Iterator[Cluster]:
+    namespace = pytestconfig.getoption("namespace")
+    if pytestconfig.getoption("cluster") == "kind":
+        yield from _kind_cluster(pytestconfig, namespace)
+        return
+    yield Cluster(  # noqa: PT022 (a generator either way: the kind branch has a teardown)
+        pytestconfig.getoption("kubeconfig"), pytestconfig.getoption("kube_context"), namespace
+    )
+
+
+@pytest.fixture(scope="session")
+def release(cluster: Cluster, figures: dict[str, Any]) -> Cluster:
+    """The release under test, installed with `invoke deploy` if it is not there yet."""
+    if cluster.release_status() is None:
+        start = time.monotonic()
+        result = cluster.invoke("deploy", "--namespace", cluster.namespace)
+        assert result.returncode == 0, result.stdout + result.stderr
+        figures["install_seconds (invoke deploy, helm --wait)"] = round(time.monotonic() - start, 1)
+    cluster.wait_release_ready()
+    return cluster
+
+
+@pytest.fixture(scope="session")
+def baseline_restarts(release: Cluster) -> dict[str, int]:
+    """Restart counts of the serving pods when the suite first touched the release."""
+    return {p.metadata.name: restarts(p) for p in release.serving_pods()}
+
+
+@pytest.fixture(autouse=True)
+def _record_baseline(request: pytest.FixtureRequest) -> None:
+    # the session-end restart check needs the counts from before the first test ran
+    if "release" in request.fixturenames:
+        request.getfixturevalue("baseline_restarts")
+
+
+@pytest.fixture
+def app_via_frontend(release: Cluster) -> Iterator[Any]:
+    """The app as the browser sees it: the frontend Service, which proxies /api to the API."""
+    from support import App
+
+    with release.port_forward("svc/frontend", 3000) as url:
+        app = App(url)
+        app.wait_healthy()
+        yield app
+
+
+@pytest.fixture
+def app_via_api(release: Cluster) -> Iterator[Any]:
+    from support import App
+
+    with release.port_forward("svc/api", 8000) as url:
+        app = App(url)
+        app.wait_healthy()
+        yield app
