@@ -110,9 +110,14 @@ def deploy(
     if dry_run:
         # lookup() (the kept Secret) only works against a live API server (pitfall 6)
         server = reachable(c, target)
-        if not server:
+        if server:
+            argv += ["--dry-run=server", "--debug"]
+        else:
             warn("no cluster reachable: client-side dry run; generated secrets will look new")
-        argv += ["--dry-run=server" if server else "--dry-run=client", "--debug"]
+            # `upgrade --install` reads the release history even client-side; `install` does not
+            argv = ["install" if part == "upgrade" else part for part in argv]
+            argv.remove("--install")
+            argv += ["--dry-run=client", "--debug"]
         step("rendering the release (dry run, nothing is changed)")
         result = run(c, argv, fix="fix the values reported above")
         console.print(result.stdout, markup=False, highlight=False)

@@ -92,6 +92,12 @@ def access_url(c: Context, target: Cluster, snapshot: Snapshot, namespace: str) 
                     f"hosts file line on Linux: `{ip} {hosts[0]}`; macOS/Windows (docker "
                     f"driver): `127.0.0.1 {hosts[0]}` while `minikube tunnel` runs"
                 )
+    node_port = any(
+        kube.name(s) == "frontend" and s.get("spec", {}).get("type") == "NodePort"
+        for s in snapshot.kind("Service")
+    )
+    if node_port and flavour(c, target) == "minikube":
+        lines.append(f"`minikube service frontend -n {namespace} --url` prints a direct URL")
     lines.append(
         f"http://localhost:3000  after `kubectl -n {namespace} port-forward svc/frontend 3000:3000`"
     )

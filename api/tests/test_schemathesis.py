@@ -15,6 +15,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 EXAMPLES_PER_OPERATION = 50
+MIN_CASES = 500
+calls: list[str] = []
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +45,14 @@ schema = schemathesis.pytest.from_fixture("api_schema")
     suppress_health_check=list(HealthCheck),
 )
 def test_no_server_errors(case, api_token: str) -> None:
+    calls.append(f"{case.method} {case.path}")
     case.call_and_validate(
         headers={"Authorization": f"Bearer {api_token}"}, checks=[not_a_server_error]
     )
+
+
+def test_enough_cases_ran() -> None:
+    if not calls:
+        pytest.skip("the fuzzing test did not run in this session")
+    assert len(calls) >= MIN_CASES, f"only {len(calls)} generated cases"
+    assert len(set(calls)) >= 13  # every operation was exercised

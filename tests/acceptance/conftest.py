@@ -84,6 +84,14 @@ def _stop(message: str) -> None:
     pytest.exit(f"{message}", returncode=NO_CLUSTER)
 
 
+def _no_cluster(kubeconfig: str | None, reason: str) -> str:
+    where = f"kubeconfig {kubeconfig}" if kubeconfig else "current kubeconfig context"
+    return (
+        f"acceptance: no reachable Kubernetes cluster ({where}: {reason}). Start one "
+        "(`invoke setup`), pass --kubeconfig PATH / --kube-context, or use --cluster kind"
+    )
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Refuse to run (exit 2, one message) when no cluster can be reached — never a silent pass."""
     config = session.config
@@ -109,16 +117,17 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     context = config.getoption("kube_context")
     try:
         api = kube_config.new_client_from_config(config_file=kubeconfig, context=context)
+    except Exception as error:  # no kubeconfig, unknown context, unreadable file
+        _stop(_no_cluster(kubeconfig, str(error).strip().splitlines()[0][:160]))
+    try:
+        # no retries: a refused connection should be reported now, not after urllib3's backoff
+        api.configuration.retries = False
         version = client.VersionApi(api).get_code(_request_timeout=5)
-    except Exception as error:  # no kubeconfig, unknown context, refused, timeout, 401...
-        reason = (
-            str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
-        )
+    except Exception as error:  # refused, timeout, TLS, 401...
         _stop(
-            "acceptance: no reachable Kubernetes cluster "
-            f"({'kubeconfig ' + kubeconfig if kubeconfig else 'current kubeconfig context'}: "
-            f"{reason}). Start one (`invoke setup`), pass --kubeconfig PATH / --kube-context, "
-            "or use --cluster kind"
+            _no_cluster(
+                kubeconfig, f"{api.configuration.host} did not answer: {type(error).__name__}"
+            )
         )
     config.stash[FIGURES]["server_version"] = version.git_version
 

@@ -20,6 +20,9 @@ def test_api_down_shows_banner_and_keeps_input(
 
     api.stop()
     try:
+        # The probes' paths never depend on the API.
+        assert page.request.get("/").status == 200
+        assert page.request.get("/healthz").json() == {"status": "ok"}
         box = chat_input(page)
         box.fill(message)
         box.press("Enter")

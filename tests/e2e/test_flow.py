@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Page, expect
 TASK = "demo Kubernetes"
 
 
-def test_liveness_and_readiness_paths_need_no_api(page: Page, base_url: str) -> None:
+def test_liveness_and_readiness_paths(page: Page, base_url: str) -> None:
     home = page.request.get(base_url + "/")
     assert home.status == 200
     health = page.request.get(base_url + "/healthz")

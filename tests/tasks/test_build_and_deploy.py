@@ -173,13 +173,15 @@ def test_dry_run_without_a_cluster_is_client_side_and_warns_about_lookup(capsys)
     c = mock(
         {
             r"kubectl .*get --raw /readyz": res("", exited=1, stderr="connection refused"),
-            r"helm upgrade --install": res("MANIFEST:"),
+            r"helm install pakaura": res("MANIFEST:"),
         }
     )
     tasks.deploy(c, dry_run=True)
-    upgrade = ran(c, r"^helm upgrade")[0]
-    assert "--dry-run=client" in upgrade
-    assert "--dry-run=server" not in upgrade
+    install = ran(c, r"^helm install pakaura ")[0]
+    assert "--dry-run=client" in install
+    assert "--install" not in install
+    assert "--create-namespace" in install
+    assert not ran(c, r"helm upgrade")
     assert "client-side dry run" in capsys.readouterr().out
 
 

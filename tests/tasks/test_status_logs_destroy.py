@@ -26,7 +26,11 @@ def status_ctx(items, helm_history=None):
 
 @pytest.mark.usefixtures("all_tools")
 def test_status_of_a_healthy_release_lists_everything_and_exits_0(capsys):
-    c = status_ctx(healthy_items())
+    items = healthy_items()
+    next(i for i in items if i["kind"] == "Service" and i["metadata"]["name"] == "frontend")[
+        "spec"
+    ]["type"] = "NodePort"
+    c = status_ctx(items)
     tasks.status(c)
     out = capsys.readouterr().out
     assert (
@@ -44,6 +48,7 @@ def test_status_of_a_healthy_release_lists_everything_and_exits_0(capsys):
     assert "http://pakaura.local" in out
     assert "192.168.49.2 pakaura.local" in out
     assert "port-forward svc/frontend 3000:3000" in out
+    assert "`minikube service frontend -n pakaura --url`" in out
     assert "Ingress pakaura  class nginx  host pakaura.local  /api → api, / → frontend" in out
 
 

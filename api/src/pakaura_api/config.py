@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     db_user: str = "pakaura"
     db_password: SecretStr = SecretStr("")
     db_pool_size: int = Field(default=10, ge=1)
+    db_pool_pre_ping: bool = False  # True trades a round trip per request for no failed request
     db_connect_timeout_seconds: float = Field(default=2.0, gt=0)
 
     jwt_secret: SecretStr = SecretStr("")

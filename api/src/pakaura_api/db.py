@@ -33,9 +33,11 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
             "application_name": "pakaura-api",
         }
         if pooled:
-            # pre-ping: a pool that outlived a database restart recovers without an API restart.
+            # No pre-ping (it costs a round trip per request): when the database restarts, the
+            # first query on a dead connection fails (answered 503), SQLAlchemy then invalidates
+            # the whole pool and the next requests get fresh connections, without an API restart.
             kwargs.update(
-                pool_pre_ping=True,
+                pool_pre_ping=settings.db_pool_pre_ping,
                 pool_size=settings.db_pool_size,
                 max_overflow=settings.db_pool_size,
                 pool_timeout=10,

@@ -16,7 +16,8 @@ from pakaura_api.security import InvalidTokenError, decode_access_token
 _bearer = HTTPBearer(auto_error=False, description="The access token from signup or login.")
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies are `async def`: FastAPI runs plain `def` ones in a worker thread (slow hand-off).
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -26,8 +27,16 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session for requests that only read: no BEGIN/ROLLBACK round trips around the query."""
+    async with request.app.state.sessionmaker() as session:
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        yield session
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
 
 
 def _unauthorized(detail: str) -> HTTPException:
@@ -36,7 +45,7 @@ def _unauthorized(detail: str) -> HTTPException:
     )
 
 
-def current_user_id(
+async def current_user_id(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> int:

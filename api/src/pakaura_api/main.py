@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 
 from pakaura_api import __version__
 from pakaura_api.chat import ChatConfig
@@ -74,6 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(DataError, _data_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
 
     # Added innermost first: the request id wraps everything, so even a 413 is logged with one.
     app.add_middleware(
@@ -101,3 +102,13 @@ async def _validation_error(_request: Request, error: RequestValidationError) ->
 async def _data_error(_request: Request, _error: DataError) -> JSONResponse:
     # Input the validators let through but the database refuses is still bad input, not a 500.
     return JSONResponse({"detail": "A value is out of range or invalid"}, status_code=422)
+
+
+async def _database_error(_request: Request, error: DBAPIError) -> JSONResponse:
+    if isinstance(error, DataError):
+        return await _data_error(_request, error)
+    if error.connection_invalidated:
+        # The database went away under a pooled connection; the pool is already renewed.
+        log.warning("database.connection_lost", error=type(error.orig).__name__)
+        return JSONResponse({"detail": "Database temporarily unavailable"}, status_code=503)
+    raise error

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pakaura_api.chat import ChatConfig, respond
-from pakaura_api.deps import CurrentUserId, SessionDep
+from pakaura_api.deps import CurrentUserId, ReadSessionDep, SessionDep
 from pakaura_api.models import (
     ID_MAX,
     TITLE_MAX,
@@ -108,7 +108,7 @@ async def chat(
 
 @router.get("/conversations")
 async def list_conversations(
-    session: SessionDep, user_id: CurrentUserId
+    session: ReadSessionDep, user_id: CurrentUserId
 ) -> list[ConversationPublic]:
     """The user's conversations, most recently active first."""
     rows = await session.exec(
@@ -121,7 +121,7 @@ async def list_conversations(
 
 @router.get("/conversations/{conversation_id}/messages", responses=NOT_FOUND)
 async def list_messages(
-    conversation_id: int, session: SessionDep, user_id: CurrentUserId
+    conversation_id: int, session: ReadSessionDep, user_id: CurrentUserId
 ) -> list[MessagePublic]:
     """The stored turns of one conversation, oldest first, with each answer's mode and actions."""
     await _own_conversation(session, user_id, conversation_id)

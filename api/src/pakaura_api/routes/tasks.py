@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
 
 from pakaura_api import repository
-from pakaura_api.deps import CurrentUserId, SessionDep
+from pakaura_api.deps import CurrentUserId, ReadSessionDep, SessionDep
 from pakaura_api.models import Task, TaskCreate, TaskPublic, TaskUpdate
 from pakaura_api.repository import StatusFilter
 
@@ -26,15 +27,13 @@ async def _own_task(session: SessionDep, user_id: int, task_id: int) -> Task:
     return task
 
 
-@router.get("")
+@router.get("", response_model=list[TaskPublic])
 async def list_tasks(
-    session: SessionDep, user_id: CurrentUserId, status: StatusFilter = StatusFilter.all
-) -> list[TaskPublic]:
+    session: ReadSessionDep, user_id: CurrentUserId, status: StatusFilter = StatusFilter.all
+) -> Sequence[Task]:
     """The user's tasks, newest first, optionally only pending or completed ones."""
-    return [
-        TaskPublic.model_validate(task)
-        for task in await repository.list_tasks(session, user_id, status)
-    ]
+    # Returned as rows: FastAPI validates and serialises them once, through `response_model`.
+    return await repository.list_tasks(session, user_id, status)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -44,7 +43,7 @@ async def create_task(body: TaskCreate, session: SessionDep, user_id: CurrentUse
 
 
 @router.get("/{task_id}", responses=NOT_FOUND)
-async def get_task(task_id: int, session: SessionDep, user_id: CurrentUserId) -> TaskPublic:
+async def get_task(task_id: int, session: ReadSessionDep, user_id: CurrentUserId) -> TaskPublic:
     """One task."""
     return TaskPublic.model_validate(await _own_task(session, user_id, task_id))
 
