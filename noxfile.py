@@ -100,6 +100,7 @@ def tasks(session: nox.Session) -> None:
         "scripts/ai-deploy.sh",
         "scripts/bootstrap.sh",
         "scripts/install-actionlint.sh",
+        "tests/acceptance/kwok-cluster.sh",
         external=True,
     )
 
@@ -128,6 +129,8 @@ def acceptance(session: nox.Session) -> None:
     session.run(
         "pytest",
         "tests/acceptance",
+        "--rootdir",
+        str(ROOT),
         "--strict-markers",
         "-p",
         "no:cacheprovider",

@@ -17,6 +17,7 @@ from automation import status as dashboard
 from automation.cluster import (
     Cluster,
     ensure_addons,
+    ensure_ingress_nginx,
     ensure_kind,
     ensure_minikube,
     flavour,
@@ -101,6 +102,8 @@ def setup(c, cluster="minikube", namespace=NS, values=None, set_=None, driver=No
     elif cluster == "kind" and ensure_kind(c):
         changes.append("created the kind cluster")
     require_reachable(c, target)
+    if flavour(c, target) == "kind" and ensure_ingress_nginx(c, target):
+        changes.append("installed ingress-nginx")
     if cluster == "minikube" or _ingress_controller_present(c, target):
         wait_for_ingress_controller(c, target)  # pitfall 8: the webhook must answer first
     else:
@@ -287,8 +290,10 @@ def doctor(c, cluster="current", namespace=NS, ingress_class="nginx"):
         console.print(f"  [bold]fix:[/] {finding.fix}", highlight=False)
     if errors:
         raise Exit(code=config.ExitCode.UNHEALTHY)
+    where = flavour(c, target)
     done(
-        f"no problems found in {flavour(c, target)} cluster, namespace {namespace}"
+        f"no problems found in namespace {namespace}"
+        + (f" ({where} cluster)" if where != "other" else "")
         + (f" ({len(findings)} warning(s))" if findings else "")
     )
 

@@ -240,12 +240,39 @@ def ensure_kind(c: Context) -> bool:
     step(f"creating kind cluster {name!r}")
     run(
         c,
-        ["kind", "create", "cluster", "--name", name, "--wait", "120s"],
+        [
+            "kind",
+            "create",
+            "cluster",
+            "--name",
+            name,
+            "--config",
+            str(config.KIND_CONFIG),
+            "--wait",
+            "120s",
+        ],
         fix="check that docker runs (`docker info`) and read kind's output above",
     )
-    warn(
-        "kind has no ingress controller: install ingress-nginx for kind (docs/automation.md) "
-        "or reach the app with port-forward"
-    )
     done(f"kind cluster {name!r} created")
+    return True
+
+
+def ensure_ingress_nginx(c: Context, target: Cluster) -> bool:
+    """kind: apply ingress-nginx's kind manifest unless a controller exists (True: applied)."""
+    present = run(
+        c,
+        target.kubectl(
+            "get", f"deployment/{config.INGRESS_CONTROLLER}", namespace=config.INGRESS_NAMESPACE
+        ),
+        check=False,
+    )
+    if present.ok:
+        skipped("ingress-nginx controller is installed")
+        return False
+    step("installing ingress-nginx (kind provider manifest)")
+    run(
+        c,
+        target.kubectl("apply", "-f", config.INGRESS_NGINX_KIND_MANIFEST),
+        fix="set INGRESS_NGINX_MANIFEST to a reachable copy of the manifest",
+    )
     return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,13 @@ INGRESS_NAMESPACE = "ingress-nginx"
 INGRESS_CONTROLLER = "ingress-nginx-controller"
 INGRESS_WEBHOOK_SERVICE = "ingress-nginx-controller-admission"
 ADDONS = ("ingress", "metrics-server")
+# kind has no ingress addon: setup applies ingress-nginx's kind manifest (env var overrides it)
+INGRESS_NGINX_KIND_MANIFEST = os.environ.get(
+    "INGRESS_NGINX_MANIFEST",
+    "https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-v1.12.1/deploy/static/"
+    "provider/kind/deploy.yaml",
+)
+KIND_CONFIG = ROOT / "automation" / "kind-config.yaml"
 
 # Label the image with a digest of its sources so a rebuild of unchanged sources is skipped.
 SOURCE_DIGEST_LABEL = "org.pakaura.source-digest"

@@ -88,6 +88,10 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run_dev(c: Context, api_port: int = 8000, frontend_port: int = 3000) -> int:
     """Migrate the SQLite database, then serve API and frontend until Ctrl-C or one exits."""
     require("uv", "npm")
@@ -101,17 +105,29 @@ def run_dev(c: Context, api_port: int = 8000, frontend_port: int = 3000) -> int:
     step("migrating the local SQLite database (.pakaura/)")
     run(c, [str(venv_bin("pakaura-api")), "migrate"], env=api_env)
     processes: list[subprocess.Popen[bytes]] = []
+    # The servers run in their own sessions (so a stray signal does not half-kill them): Ctrl-C,
+    # a closed terminal or a `kill` of this process must still stop both.
+    caught = (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM))
+    previous = {sig: signal.signal(sig, _interrupt) for sig in caught}
     try:  # started inside the try so a Ctrl-C at any point stops what already runs
         processes.append(
             spawn(
-                [str(venv_bin("pakaura-api")), "serve", "--port", str(api_port)],
+                # loopback only: the dev server is for this machine
+                [
+                    str(venv_bin("pakaura-api")),
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(api_port),
+                ],
                 config.ROOT,
                 api_env,
             )
         )
         processes.append(
             spawn(
-                ["npm", "run", "dev"],
+                ["npm", "run", "dev", "--", "--port", str(frontend_port)],
                 config.ROOT / "frontend",
                 {
                     "API_INTERNAL_URL": f"http://localhost:{api_port}",
@@ -126,9 +142,11 @@ def run_dev(c: Context, api_port: int = 8000, frontend_port: int = 3000) -> int:
         )
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
-        failed = next(p for p in processes if p.poll() is not None)
+        names = ["API", "frontend"]
+        failed_index = next(i for i, p in enumerate(processes) if p.poll() is not None)
+        failed = processes[failed_index]
         console.print(
-            f"[red]{failed.args[0]} exited with {failed.returncode}; stopping the other[/]"
+            f"[red]the {names[failed_index]} exited with {failed.returncode}; stopping the other[/]"
         )
         return failed.returncode or 1
     except KeyboardInterrupt:
@@ -136,4 +154,6 @@ def run_dev(c: Context, api_port: int = 8000, frontend_port: int = 3000) -> int:
         return 0
     finally:
         stop(processes)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         sys.stdout.flush()

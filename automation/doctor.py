@@ -135,7 +135,7 @@ def diagnose_storage(pvcs: list[Obj], classes: list[Obj], cluster_flavour: str) 
     if default is None:
         findings.append(
             Finding(
-                "the cluster has no default StorageClass, so the database volume "
+                "the cluster has no default StorageClass, so a new database volume "
                 "cannot be provisioned",
                 fix,
                 "error" if pending else "warning",
@@ -156,7 +156,7 @@ def diagnose_ingress(classes: list[Obj], wanted: str, cluster_flavour: str) -> l
         return []
     fix = {
         "minikube": "`minikube addons enable ingress` (then `invoke setup` waits for it)",
-        "kind": "install ingress-nginx for kind (docs/automation.md) and wait for its controller",
+        "kind": "`invoke setup --cluster kind` installs ingress-nginx and waits for it",
     }.get(
         cluster_flavour,
         f"install an ingress controller providing class {wanted!r}, or set "

@@ -24,6 +24,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from pakaura_api.config import Settings, load_settings
+from pakaura_api.logging import configure_logging
 from pakaura_api.main import create_app
 from pakaura_api.migrate import run_migrations
 from sqlalchemy.engine import make_url
@@ -97,6 +98,7 @@ def _settings_for(url: str, data_dir: Path, **overrides: Any) -> Settings:
 @pytest.fixture(scope="session")
 def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Production-mode settings on the test database, demo chat (no Cohere key)."""
+    configure_logging("WARNING")  # JSON lines like production, without a line per request
     return _settings_for(database_url, tmp_path_factory.mktemp("data"))
 
 

@@ -69,7 +69,9 @@ async def test_login_and_identical_401s(client: httpx.AsyncClient, make_user) ->
     wrong_password = await client.post(LOGIN, json={"email": user.email, "password": "nope-nope"})
     unknown_email = await client.post(LOGIN, json={"email": _email(), "password": "nope-nope"})
     assert wrong_password.status_code == unknown_email.status_code == 401
-    assert wrong_password.json() == unknown_email.json() == {"detail": "Incorrect email or password"}
+    assert (
+        wrong_password.json() == unknown_email.json() == {"detail": "Incorrect email or password"}
+    )
 
 
 def _token(claims: dict[str, object], secret: str = TEST_JWT_SECRET, alg: str = "HS256") -> str:
@@ -91,7 +93,9 @@ async def test_bad_tokens_are_401(client: httpx.AsyncClient, make_user) -> None:
     flipped = signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB")
     tokens = {
         "tampered signature": f"{header}.{payload}.{flipped}",
-        "other secret": _token({"sub": str(user.id), "exp": future}, secret="another-secret-" + "0" * 32),
+        "other secret": _token(
+            {"sub": str(user.id), "exp": future}, secret="another-secret-" + "0" * 32
+        ),
         "alg none": _unsigned({"sub": str(user.id), "exp": int(future.timestamp())}),
         "expired": _token({"sub": str(user.id), "exp": datetime.now(UTC) - timedelta(seconds=5)}),
         "no expiry": _token({"sub": str(user.id)}),

@@ -37,7 +37,7 @@ async def test_chat_contract_and_storage(client: httpx.AsyncClient, auth_headers
     messages = await client.get(f"{CONVERSATIONS}/{conversation_id}/messages", headers=auth_headers)
     assert messages.status_code == 200
     turns = messages.json()
-    assert [(m["role"], m["content"]) for m in turns][0] == ("user", "add buy milk")
+    assert (turns[0]["role"], turns[0]["content"]) == ("user", "add buy milk")
     assert [m["role"] for m in turns] == ["user", "assistant", "user", "assistant"]
     assert turns[1]["content"] == body["reply"]
     assert turns[1]["mode"] == body["mode"]
@@ -83,8 +83,14 @@ async def test_unknown_conversation_is_404(client, auth_headers, conversation_id
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"message": ""}, {"message": "   "}, {"message": "x" * 4001}, {"message": 7},
-     {"message": "hi", "conversation_id": "abc"}],
+    [
+        {},
+        {"message": ""},
+        {"message": "   "},
+        {"message": "x" * 4001},
+        {"message": 7},
+        {"message": "hi", "conversation_id": "abc"},
+    ],
 )
 async def test_invalid_chat_is_422(client: httpx.AsyncClient, auth_headers, body) -> None:
     response = await client.post(CHAT, json=body, headers=auth_headers)

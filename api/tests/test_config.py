@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 from pakaura_api.config import ConfigError, Environment, load_settings
 
 from .conftest import TEST_JWT_SECRET
@@ -23,7 +22,9 @@ def _env(**extra: str) -> dict[str, str]:
 @pytest.mark.parametrize("secret", ["", "changeme", "CHANGE-ME", "secret", "short-but-random"])
 def test_placeholder_secret_refused_outside_local(secret: str, tmp_path) -> None:
     with pytest.raises(ConfigError) as error:
-        load_settings(database_url="postgresql://u@h/d", jwt_secret=secret, pakaura_data_dir=tmp_path)
+        load_settings(
+            database_url="postgresql://u@h/d", jwt_secret=secret, pakaura_data_dir=tmp_path
+        )
     assert "JWT_SECRET" in str(error.value)
     assert "\n" not in str(error.value)
     assert not (tmp_path / "jwt-secret").exists()
@@ -69,7 +70,10 @@ def test_local_dev_secret_is_generated_once(tmp_path) -> None:
     assert second.jwt_secret.get_secret_value() == first.jwt_secret.get_secret_value()
     assert len(first.jwt_secret.get_secret_value()) >= 32
     assert first.is_sqlite
-    assert first.database().render_as_string() == f"sqlite+aiosqlite:///{tmp_path}/data/pakaura.sqlite3"
+    assert (
+        first.database().render_as_string()
+        == f"sqlite+aiosqlite:///{tmp_path}/data/pakaura.sqlite3"
+    )
 
 
 def test_explicit_local_env_keeps_a_given_secret(tmp_path) -> None:
@@ -119,3 +123,8 @@ def test_masked_settings_hide_every_secret() -> None:
         assert secret not in text
     assert settings.masked()["jwt_secret"] == "**********"
     assert settings.masked()["cohere_api_key"] == "**********"
+
+
+def test_algorithm_none_is_refused() -> None:
+    with pytest.raises(ConfigError, match="JWT_ALGORITHM"):
+        load_settings(jwt_algorithm="none", jwt_secret=TEST_JWT_SECRET)

@@ -7,9 +7,8 @@ import time
 
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
-
 from pakaura_api import __version__
+from sqlalchemy.engine import make_url
 
 from .proxy import TcpProxy
 
@@ -81,8 +80,18 @@ async def test_readiness_follows_the_database_and_recovers(
             statuses = []
             while not statuses or statuses[-1] != 200:
                 assert time.monotonic() < deadline + 5, statuses
-                statuses.append((await client.get("/api/v1/tasks", headers=auth_headers)).status_code)
+                statuses.append(
+                    (await client.get("/api/v1/tasks", headers=auth_headers)).status_code
+                )
             assert set(statuses) <= {200, 503}
             assert len(statuses) <= 2, statuses
     finally:
         await proxy.close()
+
+
+async def test_database_down_is_503_not_500(make_client, auth_headers) -> None:
+    async with make_client(database_url="postgresql://pakaura:x@127.0.0.1:1/none") as client:
+        assert (await client.get("/api/v1/health")).status_code == 200
+        response = await client.get("/api/v1/tasks", headers=auth_headers)
+    assert response.status_code == 503
+    assert response.json() == {"detail": "Database temporarily unavailable"}

@@ -12,11 +12,11 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from pakaura_api.config import load_settings
+from pakaura_api.migrate import alembic_config, alembic_head, run_migrations
+from pakaura_api.revisions import head_revision
 from sqlalchemy import create_engine, inspect
 from sqlmodel import SQLModel
-
-from pakaura_api.config import load_settings
-from pakaura_api.migrate import alembic_config, head_revision, run_migrations
 
 from .conftest import TEST_JWT_SECRET
 
@@ -42,13 +42,17 @@ def _assert_models_match(sync_url: str) -> None:
     assert diff == [], f"models and migrations differ: {diff}"
 
 
+def test_head_without_alembic_matches_alembic() -> None:
+    assert head_revision() == alembic_head() == "0001"
+
+
 def test_upgrade_from_empty_then_noop_then_downgrade(create_database, tmp_path) -> None:
     url = create_database()
     settings = _pg_settings(url, tmp_path)
     assert run_migrations(settings) == head_revision()
     assert _version(url) == head_revision()
     engine = create_engine(settings.database(sync=True))
-    assert TABLES <= set(inspect(engine).get_table_names())
+    assert set(inspect(engine).get_table_names()) >= TABLES
     assert run_migrations(settings) == head_revision()  # second run changes nothing
     assert _version(url) == head_revision()
     _assert_models_match(settings.database(sync=True).render_as_string(hide_password=False))
@@ -117,8 +121,6 @@ def test_sqlite_migrations_match_the_models(tmp_path) -> None:
 
 @pytest.mark.parametrize("scheme", ["postgres", "postgresql", "postgresql+psycopg"])
 def test_database_url_schemes_are_normalised(scheme: str) -> None:
-    settings = load_settings(
-        database_url=f"{scheme}://u:p@h:5432/d", jwt_secret=TEST_JWT_SECRET
-    )
+    settings = load_settings(database_url=f"{scheme}://u:p@h:5432/d", jwt_secret=TEST_JWT_SECRET)
     assert settings.database().drivername == "postgresql+psycopg"
     assert settings.database(sync=True).drivername == "postgresql+psycopg"

@@ -79,10 +79,13 @@ def test_migrate_then_serve_with_no_environment(tmp_path) -> None:
     assert "jwt_secret" in lines[0]
     assert lines[0]["jwt_secret"] == "**********"
     assert "api.stopped" in events  # graceful shutdown ran the lifespan's end
-    assert events[-1] == "Finished server process [%d]" % server.pid
+    assert events[-1] == f"Finished server process [{server.pid}]"
     requests = [line for line in lines if line["event"] == "request"]
     assert any(r["request_id"] == "trace-me-42" and r["path"] == "/api/v1/tasks" for r in requests)
-    assert all({"method", "path", "status", "duration_ms", "level", "timestamp"} <= set(r) for r in requests)
+    assert all(
+        {"method", "path", "status", "duration_ms", "level", "timestamp"} <= set(r)
+        for r in requests
+    )
     secret = (tmp_path / ".pakaura" / "jwt-secret").read_text().strip()
     for forbidden in (token, secret, "password1", "Bearer"):
         assert forbidden not in output

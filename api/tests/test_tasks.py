@@ -42,7 +42,9 @@ async def test_create_read_update_delete(client: httpx.AsyncClient, auth_headers
     assert done["title"] == "Buy milk"  # untouched fields stay
 
     reopened = await client.patch(
-        url, json={"completed": False, "due_date": None, "title": "Buy oat milk"}, headers=auth_headers
+        url,
+        json={"completed": False, "due_date": None, "title": "Buy oat milk"},
+        headers=auth_headers,
     )
     assert reopened.status_code == 200
     assert reopened.json()["completed_at"] is None
@@ -113,7 +115,13 @@ async def test_malformed_json_is_422(client: httpx.AsyncClient, auth_headers) ->
 
 @pytest.mark.parametrize(
     "body",
-    [{"title": None}, {"completed": None}, {"priority": None}, {"title": ""}, {"completed": "maybe"}],
+    [
+        {"title": None},
+        {"completed": None},
+        {"priority": None},
+        {"title": ""},
+        {"completed": "maybe"},
+    ],
 )
 async def test_invalid_patch_is_422(client: httpx.AsyncClient, auth_headers, body) -> None:
     task = (await client.post(TASKS, json={"title": "t"}, headers=auth_headers)).json()
@@ -183,3 +191,18 @@ async def test_small_streamed_body_is_accepted(client: httpx.AsyncClient, auth_h
     )
     assert response.status_code == 201
     assert response.json()["title"] == "streamed"
+
+
+async def test_token_of_a_vanished_user_cannot_write(client: httpx.AsyncClient) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import jwt
+
+    from .conftest import TEST_JWT_SECRET
+
+    exp = datetime.now(UTC) + timedelta(hours=1)
+    ghost = jwt.encode({"sub": "2000000000", "exp": exp}, TEST_JWT_SECRET, algorithm="HS256")
+    headers = {"Authorization": f"Bearer {ghost}"}
+    assert (await client.get(TASKS, headers=headers)).json() == []
+    response = await client.post(TASKS, json={"title": "x"}, headers=headers)
+    assert response.status_code == 409

@@ -1,9 +1,10 @@
 """Live-cluster acceptance suite: options, capability markers, the cluster and release fixtures.
 
-Options (besides pytest-kind's --kubeconfig, --cluster-name, --keep-cluster, --kind-bin):
+Options (besides pytest-kind's --kubeconfig, --cluster-name, --keep-cluster):
   --cluster current|kind   current (default): the active kubeconfig context (or --kube-context);
-                           kind: a throwaway kind cluster made with pytest-kind, images built and
-                           loaded with `kind load docker-image`, ingress-nginx installed.
+                           kind: a throwaway kind cluster made with pytest-kind (automation/
+                           kind-config.yaml), then `invoke setup --cluster kind` installs
+                           ingress-nginx, builds and loads the images and deploys.
   --capabilities LIST      what the cluster offers (default control_plane,runtime,ingress); tests
                            that need more are deselected, and the summary says how many and why.
   --namespace NS           namespace of the release under test (default pakaura).
@@ -27,7 +28,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from support import ARTIFACTS, Cluster, restarts, tool  # noqa: E402
+from support import ARTIFACTS, ROOT, Cluster, restarts, tool  # noqa: E402
 
 CAPABILITIES = {
     "control_plane": "needs a Kubernetes API server with controllers and a scheduler",
@@ -38,11 +39,6 @@ OTHER_MARKERS = {
     "session_end": "runs after every other test (checks what the whole session did)",
 }
 NO_CLUSTER = 2  # the project's exit code for a missing prerequisite (tasks.py uses it too)
-INGRESS_NGINX_KIND_MANIFEST = os.environ.get(
-    "INGRESS_NGINX_MANIFEST",
-    "https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-v1.12.1/deploy/static/"
-    "provider/kind/deploy.yaml",
-)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -104,6 +100,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             "(python3 scripts/install_tools.py installs both) and retry"
         )
     if config.getoption("cluster") == "kind":
+        if shutil.which("kind") is None:
+            _stop("acceptance: --cluster kind needs `kind` on PATH (https://kind.sigs.k8s.io/)")
         if (
             shutil.which("docker") is None
             or subprocess.run(["docker", "info"], capture_output=True, check=False).returncode
@@ -199,43 +197,31 @@ def figures(pytestconfig: pytest.Config) -> dict[str, Any]:
     return pytestconfig.stash[FIGURES]
 
 
-def _kind_cluster(config: pytest.Config, namespace: str) -> Iterator[Cluster]:
+def _kind_cluster(
+    config: pytest.Config, namespace: str, figures: dict[str, Any]
+) -> Iterator[Cluster]:
+    """A throwaway kind cluster, brought up by the project's own one command (`invoke setup`)."""
     from pytest_kind import KindCluster
 
     name = config.getoption("cluster_name")
     kubeconfig = config.getoption("kubeconfig")
-    kind_bin = config.getoption("kind_bin") or shutil.which("kind")
+    kind_bin = shutil.which("kind")  # the same kind `invoke setup` uses
     kind = KindCluster(
         name,
         Path(kubeconfig) if kubeconfig else None,
         kind_path=Path(kind_bin) if kind_bin else None,
     )
-    kind.create(config_file=HERE / "kind-config.yaml")
-    cluster = Cluster(str(kind.kubeconfig_path.resolve()), None, namespace, name=f"kind-{name}")
-    cluster.kubectl("apply", "-f", INGRESS_NGINX_KIND_MANIFEST)
-    cluster.kubectl(
-        "-n",
-        "ingress-nginx",
-        "rollout",
-        "status",
-        "deployment/ingress-nginx-controller",
-        "--timeout=300s",
-        timeout=320,
-    )
-    cluster.kubectl(
-        "-n",
-        "ingress-nginx",
-        "wait",
-        "--for=condition=complete",
-        "job",
-        "--all",
-        "--timeout=300s",
-        timeout=320,
-    )
-    os.environ["KIND_CLUSTER_NAME"] = name  # `invoke build --cluster kind` loads into this one
-    build = cluster.invoke("build", "--cluster", "kind")
-    assert build.returncode == 0, build.stdout + build.stderr
+    kind.create(config_file=ROOT / "automation" / "kind-config.yaml")
+    cluster = Cluster(str(kind.kubeconfig_path.resolve()), f"kind-{name}", namespace, name=name)
+    os.environ["KIND_CLUSTER_NAME"] = name  # setup's `kind load` targets this cluster
     try:
+        start = time.monotonic()
+        # ingress-nginx (kind manifest) + waits, images built and loaded, release deployed
+        setup = cluster.invoke("setup", "--cluster", "kind", "--namespace", namespace)
+        assert setup.returncode == 0, setup.stdout + setup.stderr
+        figures["invoke setup --cluster kind on a fresh kind cluster (s)"] = round(
+            time.monotonic() - start, 1
+        )
         yield cluster
     finally:
         if not config.getoption("keep_cluster"):
@@ -243,10 +229,10 @@ def _kind_cluster(config: pytest.Config, namespace: str) -> Iterator[Cluster]:
 
 
 @pytest.fixture(scope="session")
-def cluster(pytestconfig: pytest.Config) -> Iterator[Cluster]:
+def cluster(pytestconfig: pytest.Config, figures: dict[str, Any]) -> Iterator[Cluster]:
     namespace = pytestconfig.getoption("namespace")
     if pytestconfig.getoption("cluster") == "kind":
-        yield from _kind_cluster(pytestconfig, namespace)
+        yield from _kind_cluster(pytestconfig, namespace, figures)
         return
     yield Cluster(  # noqa: PT022 (a generator either way: the kind branch has a teardown)
         pytestconfig.getoption("kubeconfig"), pytestconfig.getoption("kube_context"), namespace

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from .harness import ARTIFACTS, REPORT, Stack, free_port
+from .harness import ARTIFACTS, LOG_ARCHIVE, REPORT, Stack, docker, free_port
 from .images import IMAGES, build_all
 
 
@@ -48,10 +48,13 @@ def stack(images: dict[str, Any]) -> Iterator[Stack]:
         stack.compose("up", "-d", "--no-build")
         stack.wait_ready()
         REPORT["stack_start_to_ready_s"] = round(time.monotonic() - started, 1)
+        pg = stack.container("postgresql")
+        REPORT["postgresql_server"] = docker("exec", pg, "postgres", "--version")
         yield stack
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        (ARTIFACTS / "compose.log").write_text(stack.logs())
+        # Logs of the containers a test's `down` removed, then those of the last containers.
+        (ARTIFACTS / "compose.log").write_text("\n".join([*LOG_ARCHIVE, stack.logs()]))
         stopped = time.monotonic()
         stack.compose("down", "-v", "--remove-orphans", check=False)
         REPORT["stack_down_s"] = round(time.monotonic() - stopped, 1)

@@ -30,6 +30,8 @@ FRONTEND_IMAGE = f"pakaura-frontend:{VERSION}"
 
 # What the session prints and writes to artifacts/containers/report.json; tests add timings.
 REPORT: dict[str, Any] = {"version": VERSION}
+# Logs of containers that a `down` removed, kept for the secrets check and the artifacts.
+LOG_ARCHIVE: list[str] = []
 
 
 def run(

@@ -77,11 +77,11 @@ def test_dev_builds_the_venv_migrates_then_serves_both_until_ctrl_c(dev_repo, mo
     migrate_env = c.run.call_args_list[4].kwargs["env"]
     assert migrate_env["PAKAURA_DATA_DIR"] == f"{dev_repo}/.pakaura"
     api_argv, _, api_env = spawned[0]
-    assert api_argv[1:] == ["serve", "--port", "8000"]
+    assert api_argv[1:] == ["serve", "--host", "127.0.0.1", "--port", "8000"]
     assert api_env["PAKAURA_ENV"] == "local"
     assert "DATABASE_URL" not in api_env  # SQLite
     front_argv, front_cwd, front_env = spawned[1]
-    assert front_argv == ["npm", "run", "dev"]
+    assert front_argv == ["npm", "run", "dev", "--", "--port", "3000"]
     assert front_cwd == config.ROOT / "frontend"
     assert front_env["API_INTERNAL_URL"] == "http://localhost:8000"
     assert front_env["PORT"] == "3000"
@@ -166,3 +166,33 @@ def test_spawn_and_stop_end_a_real_process_group(tmp_path):
     assert process.poll() is None
     dev.stop([process])
     assert process.poll() is not None
+
+
+@pytest.mark.usefixtures("all_tools")
+def test_dev_stops_both_servers_when_it_is_killed(dev_repo, monkeypatch):
+    import os
+    import signal
+
+    (dev_repo / ".venv-api" / "bin").mkdir(parents=True)
+    (dev_repo / ".venv-api" / "bin" / "pakaura-api").write_text("")
+    dev.STAMP.write_text(dev.lock_digest())
+    (dev_repo / "frontend" / "node_modules").mkdir()
+    (dev_repo / "frontend" / "node_modules" / ".package-lock.json").write_text("{}")
+
+    class KilledWhileRunning(FakeProcess):
+        def poll(self):
+            os.kill(os.getpid(), signal.SIGTERM)  # e.g. `kill <invoke pid>` or a closed terminal
+            return None
+
+    processes, stopped = [], []
+    monkeypatch.setattr(
+        dev,
+        "spawn",
+        lambda argv, cwd, env: processes.append(KilledWhileRunning(argv)) or processes[-1],
+    )
+    monkeypatch.setattr(dev, "stop", lambda procs: stopped.extend(procs))
+    before = signal.getsignal(signal.SIGTERM)
+    tasks.dev(mock({r".*pakaura-api migrate": res("")}))  # returns normally: exit 0
+    assert stopped == processes
+    assert len(processes) == 2
+    assert signal.getsignal(signal.SIGTERM) is before

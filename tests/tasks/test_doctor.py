@@ -69,7 +69,7 @@ def hosts(monkeypatch, tmp_path):
 @pytest.mark.usefixtures("all_tools", "hosts")
 def test_healthy_deployment_has_no_findings_and_exits_0(capsys):
     tasks.doctor(cluster(pods=[pod("api-1", "api", requests={"cpu": "250m", "memory": "256Mi"})]))
-    assert "no problems found in minikube cluster" in capsys.readouterr().out
+    assert "no problems found in namespace pakaura (minikube cluster)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("reason", ["ErrImageNeverPull", "ImagePullBackOff", "ErrImagePull"])
@@ -203,7 +203,7 @@ def test_kind_cluster_findings_point_at_kind_fixes(capsys):
         )
     out = capsys.readouterr().out
     assert "invoke build --cluster kind" in out
-    assert "install ingress-nginx for kind" in out
+    assert "`invoke setup --cluster kind` installs ingress-nginx" in out
 
 
 def test_quantities():

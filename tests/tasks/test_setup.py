@@ -178,8 +178,13 @@ def test_setup_on_kind_creates_the_cluster_and_loads_images(monkeypatch):
         {
             r"kind get clusters": res("other\n"),
             r"kind create cluster --name pakaura": res("created"),
-            r"kubectl --context kind-pakaura -n ingress-nginx get deployment/ingress-nginx-": res(
-                "", exited=1, stderr="NotFound"
+            # absent before setup installs it, present afterwards
+            r"kubectl --context kind-pakaura -n ingress-nginx get deployment/ingress-nginx-": [
+                res("", exited=1, stderr="NotFound"),
+                res("deployment.apps/ingress-nginx-controller"),
+            ],
+            r"kubectl --context kind-pakaura apply -f https://.*/provider/kind/deploy\.yaml": res(
+                "created"
             ),
             r"kind load docker-image": res("loaded"),
             r"helm history": [
@@ -191,9 +196,11 @@ def test_setup_on_kind_creates_the_cluster_and_loads_images(monkeypatch):
     )
     c = mock(responses)
     tasks.setup(c, cluster="kind")
-    assert ran(c, r"^kind create cluster --name pakaura")
+    assert ran(c, r"^kind create cluster --name pakaura --config .*automation/kind-config\.yaml")
     assert ran(c, r"^kind load docker-image pakaura-api:4\.0\.0 --name pakaura")
-    assert not ran(c, r"rollout status deployment/ingress-nginx-controller")
+    # ingress-nginx is installed, then waited for (controller, admission jobs, webhook) first
+    assert index_of(c, r"apply -f https://") < index_of(c, r"rollout status deployment/ingress")
+    assert index_of(c, r"admission -o json") < index_of(c, r"^helm upgrade")
     build_call = next(call for call in c.run.call_args_list if "docker build" in call.args[0])
     assert "DOCKER_HOST" not in build_call.kwargs["env"]
     assert "--kube-context kind-pakaura" in ran(c, r"^helm upgrade")[0]
@@ -210,3 +217,22 @@ def test_setup_that_ends_unhealthy_exits_3():
     with pytest.raises(Exit) as exit_info:
         tasks.setup(mock(responses))
     assert exit_info.value.code == 3
+
+
+@pytest.mark.usefixtures("all_tools", "fake_repo")
+def test_setup_on_an_existing_kind_cluster_with_ingress_installs_nothing(monkeypatch):
+    monkeypatch.setenv("KIND_CLUSTER_NAME", "ci")
+    responses = {k: v for k, v in deployed_minikube().items() if not k.startswith("minikube")}
+    responses.update(
+        {
+            r"kind get clusters": res("ci\n"),
+            r"kubectl --context kind-ci -n ingress-nginx get deployment/ingress-nginx-c": res(
+                "deployment.apps/ingress-nginx-controller"
+            ),
+            r"kind load docker-image": res("loaded"),
+        }
+    )
+    c = mock(responses)
+    tasks.setup(c, cluster="kind")
+    assert not ran(c, r"kind create|apply -f|docker build|helm upgrade")
+    assert ran(c, r"rollout status deployment/ingress-nginx-controller")  # a read-only wait

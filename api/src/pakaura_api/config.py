@@ -9,7 +9,7 @@ import os
 import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,12 +45,15 @@ class Settings(BaseSettings):
     db_name: str = "pakaura"
     db_user: str = "pakaura"
     db_password: SecretStr = SecretStr("")
-    db_pool_size: int = Field(default=10, ge=1)
+    # Connections kept open. Requests beyond it open (and close) overflow connections, and each
+    # new PostgreSQL connection costs a SCRAM handshake: size the pool for the expected concurrency.
+    db_pool_size: int = Field(default=20, ge=1)
+    db_pool_max_overflow: int = Field(default=20, ge=0)
     db_pool_pre_ping: bool = False  # True trades a round trip per request for no failed request
     db_connect_timeout_seconds: float = Field(default=2.0, gt=0)
 
     jwt_secret: SecretStr = SecretStr("")
-    jwt_algorithm: str = "HS256"
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"  # never "none"
     jwt_expiration_hours: int = Field(default=24, ge=1)
 
     frontend_url: str = "http://localhost:3000"

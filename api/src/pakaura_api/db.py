@@ -39,7 +39,7 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
             kwargs.update(
                 pool_pre_ping=settings.db_pool_pre_ping,
                 pool_size=settings.db_pool_size,
-                max_overflow=settings.db_pool_size,
+                max_overflow=settings.db_pool_max_overflow,
                 pool_timeout=10,
                 pool_recycle=1800,
             )

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from pakaura_api import __version__
 from pakaura_api.chat import ChatConfig
@@ -18,7 +18,7 @@ from pakaura_api.config import Settings
 from pakaura_api.db import create_engine, create_sessionmaker
 from pakaura_api.limits import BodySizeLimitMiddleware, FailedLoginLimiter
 from pakaura_api.logging import RequestContextMiddleware
-from pakaura_api.migrate import head_revision
+from pakaura_api.revisions import head_revision
 from pakaura_api.routes import auth, chat, health, tasks
 
 API_PREFIX = "/api/v1"
@@ -105,10 +105,11 @@ async def _data_error(_request: Request, _error: DataError) -> JSONResponse:
 
 
 async def _database_error(_request: Request, error: DBAPIError) -> JSONResponse:
-    if isinstance(error, DataError):
-        return await _data_error(_request, error)
-    if error.connection_invalidated:
-        # The database went away under a pooled connection; the pool is already renewed.
-        log.warning("database.connection_lost", error=type(error.orig).__name__)
+    if isinstance(error, IntegrityError):
+        # e.g. a valid token whose user no longer exists (database reset) creating a task.
+        return JSONResponse({"detail": "Conflicts with the stored data"}, status_code=409)
+    if error.connection_invalidated or isinstance(error, OperationalError):
+        # Database down or a pooled connection lost (the pool renews itself): retry later.
+        log.warning("database.unavailable", error=type(error.orig).__name__)
         return JSONResponse({"detail": "Database temporarily unavailable"}, status_code=503)
     raise error

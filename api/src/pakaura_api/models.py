@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, model_validator
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column, DateTime, Index
 from sqlmodel import Field, SQLModel
 
 TITLE_MAX = 200
@@ -190,9 +190,11 @@ class Message(SQLModel, table=True):
     """One stored turn. Assistant turns carry the task actions they made and who answered."""
 
     __tablename__ = "messages"
+    # (conversation, id): "the last 20 turns" reads 20 index entries, however long the thread.
+    __table_args__ = (Index("ix_messages_conversation_id_id", "conversation_id", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    conversation_id: int = Field(foreign_key="conversations.id", index=True, ondelete="CASCADE")
+    conversation_id: int = Field(foreign_key="conversations.id", ondelete="CASCADE")
     role: Role
     content: str = Field(max_length=MESSAGE_MAX * 4)
     mode: Mode | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -25,15 +26,29 @@ class InvalidTokenError(Exception):
     """The token is missing, malformed, tampered with, expired or uses a refused algorithm."""
 
 
+# Each Argon2 computation takes 64 MiB for a moment: at most two at once, so a burst of logins
+# queues instead of multiplying the process's memory (and its pod's OOM risk).
+_hashing_slots = threading.BoundedSemaphore(2)
+
+
+def _hash(password: str) -> str:
+    with _hashing_slots:
+        return _hasher.hash(password)
+
+
+def _verify(password: str, password_hash: str | None) -> bool:
+    with _hashing_slots:
+        valid = _hasher.verify(password, password_hash or _dummy_hash())
+    return valid and password_hash is not None
+
+
 async def hash_password(password: str) -> str:
     # Argon2 is deliberately slow: keep it off the event loop.
-    return await to_thread.run_sync(_hasher.hash, password)
+    return await to_thread.run_sync(_hash, password)
 
 
 async def verify_password(password: str, password_hash: str | None) -> bool:
-    target = password_hash or _dummy_hash()
-    valid = await to_thread.run_sync(_hasher.verify, password, target)
-    return valid and password_hash is not None
+    return await to_thread.run_sync(_verify, password, password_hash)
 
 
 def create_access_token(user_id: int, settings: Settings) -> str:

@@ -17,6 +17,7 @@ from pakaura_api.chat import ChatConfig, respond
 from pakaura_api.deps import CurrentUserId, ReadSessionDep, SessionDep
 from pakaura_api.models import (
     ID_MAX,
+    MESSAGE_MAX,
     TITLE_MAX,
     ChatRequest,
     ChatResponse,
@@ -33,6 +34,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such conversation for this user"}
 }
 HISTORY_LIMIT = 20  # turns sent to the assistant: bounds prompt size and latency
+REPLY_STORED_MAX = MESSAGE_MAX * 4  # the column's size: a very long reply must not fail the turn
 
 
 async def _own_conversation(
@@ -82,7 +84,8 @@ async def chat(
     answer = await respond(session, user_id, body.message, history, config)
     conversation.updated_at = utcnow()
     session.add(conversation)
-    await session.flush()  # a new conversation gets its id
+    if conversation.id is None:
+        await session.flush()  # a new conversation gets its id (an existing one saves a trip)
     assert conversation.id is not None
     actions = [action.model_dump(mode="json") for action in answer.actions]
     session.add(Message(conversation_id=conversation.id, role=Role.user, content=body.message))
@@ -90,7 +93,7 @@ async def chat(
         Message(
             conversation_id=conversation.id,
             role=Role.assistant,
-            content=answer.reply,
+            content=answer.reply[:REPLY_STORED_MAX],
             mode=answer.mode,
             actions=actions,
         )

@@ -79,12 +79,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index(
-        op.f("ix_messages_conversation_id"), "messages", ["conversation_id"], unique=False
+        "ix_messages_conversation_id_id", "messages", ["conversation_id", "id"], unique=False
     )
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_messages_conversation_id"), table_name="messages")
+    op.drop_index("ix_messages_conversation_id_id", table_name="messages")
     op.drop_table("messages")
     op.drop_index(op.f("ix_conversations_user_id"), table_name="conversations")
     op.drop_table("conversations")
