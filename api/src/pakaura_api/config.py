@@ -47,8 +47,9 @@ class Settings(BaseSettings):
     db_password: SecretStr = SecretStr("")
     # Connections kept open. Requests beyond it open (and close) overflow connections, and each
     # new PostgreSQL connection costs a SCRAM handshake: size the pool for the expected concurrency.
-    db_pool_size: int = Field(default=20, ge=1)
-    db_pool_max_overflow: int = Field(default=20, ge=0)
+    # Kept low enough that two replicas stay under PostgreSQL's default max_connections (100).
+    db_pool_size: int = Field(default=32, ge=1)
+    db_pool_max_overflow: int = Field(default=8, ge=0)
     db_pool_pre_ping: bool = False  # True trades a round trip per request for no failed request
     db_connect_timeout_seconds: float = Field(default=2.0, gt=0)
 

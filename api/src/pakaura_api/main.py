@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -41,6 +42,9 @@ def chat_config(settings: Settings) -> ChatConfig:
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Everything imported so far lives as long as the process: keep the garbage collector
+        # from re-scanning it on every full collection (shorter pauses under load).
+        gc.freeze()
         log.info("api.started", version=__version__, chat_mode=app.state.chat_mode)
         yield
         await app.state.engine.dispose()
