@@ -33,6 +33,19 @@ ADMIN_URL = os.environ.get(
 )
 TARGETS = {"tasks_vs_health_ratio": 0.5, "p99_ms": 50.0, "rss_mib": 150.0, "start_to_ready_s": 3.0}
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+# Each request continues one of the prepared conversations, round robin (history is loaded).
+CHAT_LUA = """
+local ids = {IDS}
+local n = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer TOKEN"
+request = function()
+  n = n + 1
+  local body = '{"message": "show my tasks", "conversation_id": ' .. ids[(n % #ids) + 1] .. '}'
+  return wrk.format(nil, nil, nil, body)
+end
+"""
 
 
 def free_port() -> int:
@@ -150,20 +163,18 @@ def main() -> int:
         with httpx.Client(headers=auth) as http:
             for n in range(50):
                 http.post(f"{base}/tasks", json={"title": f"task {n}"}).raise_for_status()
-            chat = http.post(f"{base}/chat", json={"message": "show my tasks"})
-            chat.raise_for_status()
-            assert chat.json()["mode"] == "demo"
-            conversation_id = chat.json()["conversation_id"]
+            # One conversation per connection's worth of users: turns of one conversation
+            # serialise on its row, which is not what many users chatting at once look like.
+            conversations = []
+            for _ in range(args.connections):
+                chat = http.post(f"{base}/chat", json={"message": "show my tasks"})
+                chat.raise_for_status()
+                assert chat.json()["mode"] == "demo"
+                conversations.append(chat.json()["conversation_id"])
             assert len(http.get(f"{base}/tasks").json()) == 50
 
         script = workdir / "chat.lua"
-        body = json.dumps({"message": "show my tasks", "conversation_id": conversation_id})
-        script.write_text(
-            'wrk.method = "POST"\n'
-            f"wrk.body = {json.dumps(body)}\n"
-            'wrk.headers["Content-Type"] = "application/json"\n'
-            f'wrk.headers["Authorization"] = "Bearer {token}"\n'
-        )
+        script.write_text(CHAT_LUA.replace("TOKEN", token).replace("IDS", str(conversations)[1:-1]))
         header = ["-H", f"Authorization: Bearer {token}"]
         results["health"] = run_wrk(f"{base}/health", args, [])
         results["tasks"] = run_wrk(f"{base}/tasks", args, header)
