@@ -9,7 +9,8 @@
 # a system-wide engine. `start` and `env` print `DOCKER_HOST=unix://…` for the caller to export.
 #
 # Use Debian's clients explicitly: /usr/bin/docker (20.10, built-in BuildKit) and docker-compose
-# (v1); a newer CLI without buildx may come first on PATH.
+# (v1); a newer CLI without buildx may come first on PATH. Where another dockerd already runs (a
+# laptop's), use that one instead (nox: PAKAURA_DOCKER_HOST=...): two daemons share docker0.
 set -euo pipefail
 
 engine_dir="${PAKAURA_ENGINE_DIR:-/var/tmp/pakaura-engine}"
@@ -44,6 +45,9 @@ start() {
     echo "dockerd not found at $dockerd_bin: apt-get install docker.io" >&2
     exit 1
   }
+  if [[ -S /var/run/docker.sock ]]; then
+    echo "warning: another Docker engine seems to run (/var/run/docker.sock); both use docker0" >&2
+  fi
   mkdir -p "$engine_dir/data" "$engine_dir/exec"
   rm -f "$sock" "$pidfile"
   # setsid: the daemon outlives this script and is not hit by a Ctrl-C sent to the caller.

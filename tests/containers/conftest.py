@@ -28,7 +28,19 @@ def images() -> dict[str, Any]:
             spec.tag: {"build": "skipped (PAKAURA_SKIP_BUILD=1)"} for spec in IMAGES
         }
     else:
-        REPORT["images"] = build_all(cold=os.environ.get("PAKAURA_COLD_BUILD", "1") == "1")
+        cold = os.environ.get("PAKAURA_COLD_BUILD", "1") == "1"
+        REPORT["images"] = build_all(cold)
+        REPORT["cold_build_means"] = (
+            "no build cache for our images (builder cache pruned); base images already present"
+            if cold
+            else "not measured (PAKAURA_COLD_BUILD=0)"
+        )
+    if any(entry.get("base_is_ci_stand_in") for entry in REPORT["images"].values()):
+        REPORT["note"] = (
+            "measured on CI stand-ins (infra/ci-images): python:3.11-slim = Debian bookworm with "
+            "Python 3.11.2; node:20-alpine = Debian bookworm with the host's Node 20 (larger than "
+            "the real Alpine image); postgres:16-alpine = PostgreSQL 15"
+        )
     return REPORT["images"]
 
 

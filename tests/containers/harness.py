@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import socket
 import subprocess
 import time
@@ -22,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "containers"
 VERSION = (ROOT / "VERSION").read_text().strip()
 DOCKER = os.environ.get("PAKAURA_DOCKER", "/usr/bin/docker")
-COMPOSE = os.environ.get("PAKAURA_COMPOSE", "/usr/bin/docker-compose")
+# Compose v2 works too: PAKAURA_COMPOSE="docker compose".
+COMPOSE = shlex.split(os.environ.get("PAKAURA_COMPOSE", "/usr/bin/docker-compose"))
 PROJECT = os.environ.get("PAKAURA_COMPOSE_PROJECT", "pakaura-ci")
 
 API_IMAGE = f"pakaura-api:{VERSION}"
@@ -99,7 +101,7 @@ class Stack:
         return f"http://127.0.0.1:{self.frontend_port}"
 
     def compose(self, *args: str, check: bool = True, timeout: float = 600) -> str:
-        cmd = (COMPOSE, "--no-ansi", "-p", PROJECT, "-f", str(ROOT / "compose.yaml"), *args)
+        cmd = (*COMPOSE, "-p", PROJECT, "-f", str(ROOT / "compose.yaml"), *args)
         return run(*cmd, env=self.env, check=check, timeout=timeout).stdout.strip()
 
     def container(self, service: str) -> str:
@@ -109,10 +111,7 @@ class Stack:
         return ids[0]
 
     def logs(self) -> str:
-        return run(
-            COMPOSE, "--no-ansi", "-p", PROJECT, "-f", str(ROOT / "compose.yaml"),
-            "logs", "--no-color", "--timestamps", env=self.env, check=False,
-        ).stdout  # fmt: skip
+        return self.compose("logs", "--no-color", "--timestamps", check=False)
 
     def wait_ready(self, timeout: float = 180) -> float:
         """Seconds until the API is ready (schema at head) and the frontend answers."""

@@ -87,6 +87,8 @@ def build_all(cold: bool) -> dict[str, dict[str, float | int | str | bool]]:
             entry["cached_build_s"] = round(build(spec, extra_ca), 1)
     for spec in IMAGES:
         size, base = image_size(spec.tag), image_size(spec.base)
+        # The frontend's runner is a trimmed copy of its base (no npm/yarn), so "above the base"
+        # understates it; app_layers_mb counts what the COPY --from=builder steps added.
         labels = docker("image", "inspect", "--format", "{{json .Config.Labels}}", spec.base)
         report[spec.tag].update(
             size_mb=round(size / 1e6, 1),

@@ -34,9 +34,12 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+# scope="function": the session (and its pooled connection) is released when the route returns,
+# not after the response is sent — otherwise a client's next request overlaps the previous one's
+# connection and a busy pool overflows into new (SCRAM-authenticated) connections.
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
-ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 
 
 def _unauthorized(detail: str) -> HTTPException:
