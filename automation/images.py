@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from invoke.context import Context
@@ -52,6 +53,25 @@ def source_digest(component: str, root: Path | None = None) -> str:
         digest.update(str(path.relative_to(root)).encode() + b"\0")
         digest.update(path.read_bytes() if path.exists() else b"<missing>")
     return digest.hexdigest()[:16]
+
+
+def extra_ca_build_args() -> list[str]:
+    """`--build-arg EXTRA_CA_CERTS=<PEM>` from the file named by PAKAURA_EXTRA_CA_CERTS, if set.
+
+    For builds behind a TLS-intercepting proxy: the Dockerfiles trust these (public) certificates
+    in their build stages only.
+    """
+    path = os.environ.get("PAKAURA_EXTRA_CA_CERTS")
+    if not path:
+        return []
+    try:
+        pem = Path(path).read_text()
+    except OSError as error:
+        raise TaskError(
+            f"PAKAURA_EXTRA_CA_CERTS={path} cannot be read ({error.strerror})",
+            "point it at a PEM file with the extra CA certificates, or unset it",
+        ) from None
+    return ["--build-arg", f"EXTRA_CA_CERTS={pem}"]
 
 
 def docker_env(c: Context, cluster: str) -> dict[str, str]:
@@ -110,6 +130,9 @@ def build(
                     str(config.ROOT / dockerfile),
                     "--label",
                     f"{config.SOURCE_DIGEST_LABEL}={digest}",
+                    "--build-arg",
+                    f"VERSION={config.VERSION}",
+                    *extra_ca_build_args(),
                     str(config.ROOT / context),
                 ],
                 env=env,

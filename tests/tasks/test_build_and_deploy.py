@@ -282,3 +282,26 @@ def test_current_cluster_honours_a_pinned_context(monkeypatch):
     )
     tasks.deploy(c)
     assert ran(c, r"helm history")
+
+
+@pytest.mark.usefixtures("all_tools", "fake_repo")
+def test_build_labels_the_version_and_passes_an_extra_ca_bundle(tmp_path, monkeypatch):
+    bundle = tmp_path / "corporate-ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    monkeypatch.setenv("PAKAURA_EXTRA_CA_CERTS", str(bundle))
+    c = mock({r"docker image inspect": MISSING_IMAGE, r"docker build": res("ok")})
+    tasks.build(c, cluster="none", component="api")
+    build_call = next(call for call in c.run.call_args_list if "docker build" in call.args[0])
+    assert "--build-arg VERSION=4.0.0" in build_call.args[0]
+    assert "EXTRA_CA_CERTS=" in build_call.args[0]
+    assert "MIIB" in build_call.args[0]
+
+
+@pytest.mark.usefixtures("all_tools", "fake_repo")
+def test_build_with_an_unreadable_ca_bundle_fails_with_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAKAURA_EXTRA_CA_CERTS", str(tmp_path / "missing.pem"))
+    c = mock({r"docker image inspect": MISSING_IMAGE, r"docker build": res("ok")})
+    with pytest.raises(Exit) as failure:
+        tasks.build(c, cluster="none", component="api")
+    assert failure.value.code == 1
+    assert not ran(c, r"docker build")
