@@ -12,9 +12,14 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.venv"
 lock="$root/requirements/tools.txt"
 stamp="$venv/.tools-sha256"
-python="${PAKAURA_PYTHON:-python3}"
+python="${PAKAURA_PYTHON:-$(command -v python3.11 || echo python3)}"
 
-want="$(sha256sum "$lock" | cut -d' ' -f1)"
+# sha256sum on Linux, shasum on macOS
+if command -v sha256sum >/dev/null 2>&1; then
+    want="$(sha256sum "$lock" | cut -d' ' -f1)"
+else
+    want="$(shasum -a 256 "$lock" | cut -d' ' -f1)"
+fi
 if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
     echo "$venv"
     exit 0
