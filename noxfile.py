@@ -163,13 +163,19 @@ def acceptance_control_plane(session: nox.Session) -> None:
     output = run_acceptance(session, "--kubeconfig", str(empty), success_codes=[2], silent=True)
     if "no reachable Kubernetes cluster" not in str(output):
         session.error(f"acceptance without a cluster did not say so:\n{output}")
-    session.log("acceptance with no cluster: exit 2, 'no reachable Kubernetes cluster' (as intended)")
+    session.log(
+        "acceptance with no cluster: exit 2, 'no reachable Kubernetes cluster' (as intended)"
+    )
 
     script = ["bash", "tests/acceptance/kwok-cluster.sh"]
     kubeconfig = str(session.run(*script, "up", silent=True, external=True)).strip().splitlines()
     try:
         run_acceptance(
-            session, "--capabilities", "control_plane", "--kubeconfig", kubeconfig[-1],
+            session,
+            "--capabilities",
+            "control_plane",
+            "--kubeconfig",
+            kubeconfig[-1],
             *session.posargs,
         )
     finally:

@@ -46,11 +46,13 @@ class Settings(BaseSettings):
     db_user: str = "pakaura"
     db_password: SecretStr = SecretStr("")
     # Connections kept open. Requests beyond it open (and close) overflow connections, and each
-    # new PostgreSQL connection costs a SCRAM handshake: size the pool for the expected concurrency.
-    # Kept low enough that two replicas stay under PostgreSQL's default max_connections (100).
-    db_pool_size: int = Field(default=32, ge=1)
-    db_pool_max_overflow: int = Field(default=8, ge=0)
-    db_pool_pre_ping: bool = False  # True trades a round trip per request for no failed request
+    # new PostgreSQL connection costs a SCRAM handshake. Modest by default: two replicas at the
+    # maximum (2 x 20) leave most of PostgreSQL's default max_connections (100) to the rest.
+    db_pool_size: int = Field(default=10, ge=1)
+    db_pool_max_overflow: int = Field(default=10, ge=0)
+    # A round trip at each checkout, so that a connection killed by a PostgreSQL restart is
+    # replaced silently instead of failing the request that picks it up (503).
+    db_pool_pre_ping: bool = True
     db_connect_timeout_seconds: float = Field(default=2.0, gt=0)
 
     jwt_secret: SecretStr = SecretStr("")

@@ -33,9 +33,9 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
             "application_name": "pakaura-api",
         }
         if pooled:
-            # No pre-ping (it costs a round trip per request): when the database restarts, the
-            # first query on a dead connection fails (answered 503), SQLAlchemy then invalidates
-            # the whole pool and the next requests get fresh connections, without an API restart.
+            # Pre-ping (default on): after a database restart, a dead pooled connection is found
+            # at checkout and replaced, so no request fails; without it the first query on it
+            # fails (503) and SQLAlchemy then renews the whole pool.
             kwargs.update(
                 pool_pre_ping=settings.db_pool_pre_ping,
                 pool_size=settings.db_pool_size,

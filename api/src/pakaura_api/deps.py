@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pakaura_api.config import Settings
@@ -32,6 +33,18 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.sessionmaker() as session:
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         yield session
+
+
+def read_connection(request: Request) -> AsyncConnection:
+    """A pooled connection in autocommit for a single read, without an ORM session:
+    `async with read_connection(request) as connection: ...`.
+
+    Deliberately not a dependency: the route takes the connection only for its query (after the
+    token is checked, released before the JSON is built), and skips the exit-stack machinery of
+    a `yield` dependency (a few % of the task list's CPU in a py-spy profile).
+    """
+    connection: AsyncConnection = request.app.state.read_engine.connect()
+    return connection
 
 
 # scope="function": the session (and its pooled connection) is released when the route returns,

@@ -64,6 +64,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = create_engine(settings)
     app.state.probe_engine = create_engine(settings, pooled=False)
     app.state.sessionmaker = create_sessionmaker(app.state.engine)
+    # Same pool; its connections run in autocommit while checked out through it (single reads).
+    app.state.read_engine = app.state.engine.execution_options(isolation_level="AUTOCOMMIT")
     app.state.schema_head = head_revision()
     app.state.login_limiter = FailedLoginLimiter(
         settings.login_attempts_per_email,

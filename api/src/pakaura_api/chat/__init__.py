@@ -5,7 +5,7 @@ Layout: `tools/` (one module per tool + shared reference resolution), `cohere_cl
 (sentences about results), `service.py` (`respond`, choosing the mode and falling back).
 """
 
-from pakaura_api.chat.schemas import ChatAction, ChatConfig, ChatReply
+from pakaura_api.chat.schemas import ChatAction, ChatConfig, ChatReply, StoredTurn, Turn
 from pakaura_api.chat.service import respond
 
-__all__ = ["ChatAction", "ChatConfig", "ChatReply", "respond"]
+__all__ = ["ChatAction", "ChatConfig", "ChatReply", "StoredTurn", "Turn", "respond"]

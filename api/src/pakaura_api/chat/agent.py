@@ -21,9 +21,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pakaura_api.chat import replies
 from pakaura_api.chat.cohere_client import CohereClient, CohereMalformedResponseError, ToolCall
-from pakaura_api.chat.schemas import ChatAction, ChatConfig
+from pakaura_api.chat.schemas import ChatAction, ChatConfig, Turn
 from pakaura_api.chat.tools import COHERE_TOOLS, execute, is_change
-from pakaura_api.models import Message, Role
+from pakaura_api.models import Role
 
 HISTORY_LIMIT = 20
 
@@ -40,7 +40,7 @@ Rules:
 - Answer in one to three short, friendly sentences that name the task(s)."""
 
 
-def _replayed(message: Message) -> dict[str, Any] | None:
+def _replayed(message: Turn) -> dict[str, Any] | None:
     """A stored turn as model context; assistant turns carry a note of the tasks they touched,
     so "it" in the next message can be resolved by id."""
     content = (message.content or "").strip()
@@ -69,7 +69,7 @@ def _echo(call: ToolCall) -> dict[str, Any]:
     }
 
 
-def build_messages(message: str, history: Sequence[Message], today: date) -> list[dict[str, Any]]:
+def build_messages(message: str, history: Sequence[Turn], today: date) -> list[dict[str, Any]]:
     system = SYSTEM_PROMPT.format(today=today.isoformat(), weekday=f"{today:%A}")
     messages: list[dict[str, Any]] = [{"role": "system", "content": system}]
     for stored in list(history)[-HISTORY_LIMIT:]:
@@ -85,7 +85,7 @@ async def run_turn(
     session: AsyncSession,
     user_id: int,
     message: str,
-    history: Sequence[Message],
+    history: Sequence[Turn],
     config: ChatConfig,
     actions: list[ChatAction],
     deadline: float | None = None,

@@ -22,8 +22,8 @@ from pakaura_api.chat import replies
 from pakaura_api.chat.agent import deadline_after, run_turn
 from pakaura_api.chat.cohere_client import CohereClient, CohereError
 from pakaura_api.chat.demo.assistant import demo_respond
-from pakaura_api.chat.schemas import ChatAction, ChatConfig, ChatReply
-from pakaura_api.models import Message, Mode
+from pakaura_api.chat.schemas import ChatAction, ChatConfig, ChatReply, Turn
+from pakaura_api.models import Mode
 
 logger = structlog.get_logger(__name__)
 
@@ -34,7 +34,7 @@ async def respond(
     session: AsyncSession,
     user_id: int,
     message: str,
-    history: Sequence[Message],
+    history: Sequence[Turn],
     config: ChatConfig,
 ) -> ChatReply:
     """Answer one user message; every task change made is listed in `actions`."""

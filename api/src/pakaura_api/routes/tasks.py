@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Response, status
+import pydantic_core
+from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from pakaura_api import repository
-from pakaura_api.deps import CurrentUserId, ReadSessionDep, SessionDep
+from pakaura_api.deps import CurrentUserId, ReadSessionDep, SessionDep, read_connection
 from pakaura_api.models import Task, TaskCreate, TaskPublic, TaskUpdate
 from pakaura_api.repository import StatusFilter
 
@@ -29,17 +29,23 @@ async def _own_task(session: SessionDep, user_id: int, task_id: int) -> Task:
 
 @router.get("", response_model=list[TaskPublic])
 async def list_tasks(
-    session: ReadSessionDep, user_id: CurrentUserId, status: StatusFilter = StatusFilter.all
-) -> Sequence[Task]:
+    request: Request, user_id: CurrentUserId, status: StatusFilter = StatusFilter.all
+) -> Response:
     """The user's tasks, newest first, optionally only pending or completed ones."""
-    # Returned as rows: FastAPI validates and serialises them once, through `response_model`.
-    return await repository.list_tasks(session, user_id, status)
+    # The busiest request: rows already shaped like TaskPublic (typed by their columns) go
+    # straight to JSON bytes; validating them again through `response_model` doubled the CPU.
+    # `response_model` still documents the shape in OpenAPI.
+    async with read_connection(request) as connection:
+        records = await repository.list_task_records(connection, user_id, status)
+    return Response(pydantic_core.to_json(records), media_type="application/json")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_task(body: TaskCreate, session: SessionDep, user_id: CurrentUserId) -> TaskPublic:
     """Add a task."""
-    return TaskPublic.model_validate(await repository.create_task(session, user_id, body))
+    task = await repository.create_task(session, user_id, body)
+    await session.commit()  # the request is the transaction (repository functions only flush)
+    return TaskPublic.model_validate(task)
 
 
 @router.get("/{task_id}", responses=NOT_FOUND)
@@ -53,12 +59,14 @@ async def update_task(
     task_id: int, body: TaskUpdate, session: SessionDep, user_id: CurrentUserId
 ) -> TaskPublic:
     """Change some fields of a task (send `completed` to complete or reopen it)."""
-    task = await _own_task(session, user_id, task_id)
-    return TaskPublic.model_validate(await repository.update_task(session, task, body))
+    task = await repository.update_task(session, await _own_task(session, user_id, task_id), body)
+    await session.commit()
+    return TaskPublic.model_validate(task)
 
 
 @router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
 async def delete_task(task_id: int, session: SessionDep, user_id: CurrentUserId) -> Response:
     """Delete a task."""
     await repository.delete_task(session, await _own_task(session, user_id, task_id))
+    await session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

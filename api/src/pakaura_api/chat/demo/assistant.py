@@ -26,15 +26,15 @@ from pakaura_api.chat.demo.intents import (
     Unknown,
     parse,
 )
-from pakaura_api.chat.schemas import ChatAction, ChatReply
+from pakaura_api.chat.schemas import ChatAction, ChatReply, Turn
 from pakaura_api.chat.tools import execute, is_change
 from pakaura_api.chat.tools.resolve import match
-from pakaura_api.models import Message, Mode, Role
+from pakaura_api.models import Mode, Role
 
 _SMALL_TALK = {"greeting": replies.GREETING, "thanks": replies.THANKS, "help": replies.HELP}
 
 
-def last_touched_task_id(history: Sequence[Message]) -> int | None:
+def last_touched_task_id(history: Sequence[Turn]) -> int | None:
     """The task the most recent assistant action touched: what "it"/"that" refers to."""
     for message in reversed(history):
         if message.role != Role.assistant:
@@ -50,7 +50,7 @@ async def demo_respond(
     session: AsyncSession,
     user_id: int,
     message: str,
-    history: Sequence[Message],
+    history: Sequence[Turn],
     today: date | None = None,
 ) -> ChatReply:
     today = today or date.today()
@@ -70,7 +70,7 @@ async def demo_respond(
 
 
 async def _tool_call(
-    session: AsyncSession, user_id: int, intent: Intent, history: Sequence[Message]
+    session: AsyncSession, user_id: int, intent: Intent, history: Sequence[Turn]
 ) -> tuple[str, dict[str, Any]] | str:
     """The tool call the intent asks for, or a reply when no tool is needed (or possible)."""
     if isinstance(intent, SmallTalk):
@@ -117,7 +117,7 @@ async def _tool_call(
     return "update_task", {**reference, **changes}
 
 
-def _reference(ref: str | None, history: Sequence[Message]) -> dict[str, Any] | str:
+def _reference(ref: str | None, history: Sequence[Turn]) -> dict[str, Any] | str:
     """Tool arguments naming the task; "it" becomes the id of the task last acted on."""
     if ref is not None:
         return {"title": ref}

@@ -110,6 +110,19 @@ def task_summary(task: Task) -> dict[str, Any]:
     }
 
 
+def record_summary(record: dict[str, Any]) -> dict[str, Any]:
+    """`task_summary` of a row from `repository.list_task_records`."""
+    due_date = record["due_date"]
+    return {
+        "id": record["id"],
+        "title": record["title"],
+        "description": record["description"],
+        "priority": str(record["priority"]),
+        "due_date": due_date.isoformat() if due_date else None,
+        "completed": record["completed"],
+    }
+
+
 def ok(task: Task, **extra: Any) -> ToolResult:
     return {"ok": True, "task": task_summary(task), **extra}
 

@@ -8,7 +8,7 @@ from pydantic import Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pakaura_api import repository
-from pakaura_api.chat.tools.base import Tool, ToolInput, ToolResult, task_summary
+from pakaura_api.chat.tools.base import Tool, ToolInput, ToolResult, record_summary
 
 # Enough for any chat answer; a longer list belongs in the task page, not in a model prompt.
 LIST_LIMIT = 50
@@ -21,12 +21,15 @@ class ListTasksInput(ToolInput):
 
 
 async def run(session: AsyncSession, user_id: int, args: ListTasksInput) -> ToolResult:
-    tasks = await repository.list_tasks(session, user_id, repository.StatusFilter(args.status))
+    # Read-only: plain rows, not ORM objects (the list is the most common chat request).
+    tasks = await repository.list_task_records(
+        await session.connection(), user_id, repository.StatusFilter(args.status)
+    )
     return {
         "ok": True,
         "status": args.status,
         "count": len(tasks),
-        "tasks": [task_summary(task) for task in tasks[:LIST_LIMIT]],
+        "tasks": [record_summary(task) for task in tasks[:LIST_LIMIT]],
     }
 
 
