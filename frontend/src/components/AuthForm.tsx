@@ -25,7 +25,6 @@ export default function AuthForm({ mode }: { mode: Mode }) {
   const params = useSearchParams();
   const notice = NOTICES[params.get("reason") ?? ""];
   const fields: Field[] = mode === "signup" ? ["name", "email", "password"] : ["email", "password"];
-  const [values, setValues] = useState<Record<Field, string>>({ email: "", password: "", name: "" });
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<Field, string>>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [unavailable, setUnavailable] = useState(false);
@@ -35,6 +34,13 @@ export default function AuthForm({ mode }: { mode: Mode }) {
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    // Uncontrolled inputs, read at submit time: text typed before React hydrated the page is
+    // kept (a controlled input would be reset to its initial state on hydration).
+    const data = new FormData(event.currentTarget);
+    const values = Object.fromEntries(fields.map((field) => [field, String(data.get(field) ?? "")])) as Record<
+      Field,
+      string
+    >;
     setBusy(true);
     setFieldErrors({});
     setFormError(null);
@@ -91,7 +97,8 @@ export default function AuthForm({ mode }: { mode: Mode }) {
             {notice}
           </p>
         ) : null}
-        <form onSubmit={submit} noValidate aria-describedby={formError ? "form-error" : undefined}>
+        {/* method="post": a submit before hydration must never put the password in the URL. */}
+        <form method="post" onSubmit={submit} noValidate aria-describedby={formError ? "form-error" : undefined}>
           {fields.map((field) => {
             const error = fieldErrors[field];
             return (
@@ -108,8 +115,7 @@ export default function AuthForm({ mode }: { mode: Mode }) {
                     field === "password" ? (mode === "signup" ? "new-password" : "current-password") : field
                   }
                   required={field !== "name"}
-                  value={values[field]}
-                  onChange={(event) => setValues({ ...values, [field]: event.target.value })}
+                  defaultValue=""
                   aria-invalid={error ? true : undefined}
                   aria-describedby={error ? `auth-${field}-error` : undefined}
                 />
