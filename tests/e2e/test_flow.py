@@ -50,6 +50,8 @@ def test_full_flow(page: Page, shoot: Shoot) -> None:
     # A validation error from the API lands next to its field.
     email = unique_email("first")
     page.get_by_role("link", name="Create an account").click()
+    # Both pages have an "Email" field: wait for the sign-up page before typing into one.
+    expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("short")
     page.get_by_role("button", name="Create account").click()
@@ -157,6 +159,7 @@ def test_full_flow(page: Page, shoot: Shoot) -> None:
 
     # ...and the first user still can, with the same password.
     page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in to Pakaura")).to_be_visible()
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()

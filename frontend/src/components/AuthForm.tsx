@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
-import { useRef, useState, type FormEvent } from "react";
+import { useRef, useState, useSyncExternalStore, type FormEvent } from "react";
 import { ApiError, request } from "@/lib/client/api";
 import Banner from "./Banner";
 
@@ -20,7 +20,19 @@ function guessField(message: string, fields: readonly Field[]): Field | null {
   return fields.find((field) => lower.includes(field)) ?? null;
 }
 
+const noSubscription = () => () => {};
+
+/** False in the server render and during hydration, true once React runs the page. */
+function useHydrated(): boolean {
+  return useSyncExternalStore(
+    noSubscription,
+    () => true,
+    () => false,
+  );
+}
+
 export default function AuthForm({ mode }: { mode: Mode }) {
+  const hydrated = useHydrated();
   const router = useRouter();
   const params = useSearchParams();
   const notice = NOTICES[params.get("reason") ?? ""];
@@ -132,7 +144,7 @@ export default function AuthForm({ mode }: { mode: Mode }) {
               {formError}
             </p>
           ) : null}
-          <button className="button primary wide" type="submit" disabled={busy}>
+          <button className="button primary wide" type="submit" disabled={busy || !hydrated}>
             {busy ? "Please wait…" : mode === "signup" ? "Create account" : "Sign in"}
           </button>
         </form>
