@@ -100,8 +100,11 @@ class Stack:
     def frontend_url(self) -> str:
         return f"http://127.0.0.1:{self.frontend_port}"
 
+    def compose_command(self, *args: str) -> list[str]:
+        return [*COMPOSE, "-p", PROJECT, "-f", str(ROOT / "compose.yaml"), *args]
+
     def compose(self, *args: str, check: bool = True, timeout: float = 600) -> str:
-        cmd = (*COMPOSE, "-p", PROJECT, "-f", str(ROOT / "compose.yaml"), *args)
+        cmd = self.compose_command(*args)
         return run(*cmd, env=self.env, check=check, timeout=timeout).stdout.strip()
 
     def container(self, service: str) -> str:

@@ -18,7 +18,15 @@ from typing import Any
 
 import pytest
 from e2e_helpers import Shoot
-from e2e_servers import ARTIFACTS, Service, api_service, free_port, frontend_service, rss_mib
+from e2e_servers import (
+    ARTIFACTS,
+    CommandSwitch,
+    Service,
+    api_service,
+    free_port,
+    frontend_service,
+    rss_mib,
+)
 from playwright.sync_api import Page
 
 DEFAULT_ADMIN_URL = "postgresql://pakaura:pakaura@localhost:5432/pakaura"
@@ -92,6 +100,19 @@ def stack(self_started: bool, e2e_database: str | None) -> Iterator[dict[str, Se
         frontend.stop()
         api.stop()
         (ARTIFACTS / "figures.json").write_text(json.dumps(figures, indent=2) + "\n")
+
+
+@pytest.fixture
+def api_switch(stack: dict[str, Service | None], base_url: str) -> Service | CommandSwitch:
+    """Something that can stop and start the API under test: the API this suite started, or
+    the E2E_API_STOP / E2E_API_START commands for an E2E_BASE_URL deployment."""
+    api = stack["api"]
+    if api is not None:
+        return api
+    stop, start = os.environ.get("E2E_API_STOP"), os.environ.get("E2E_API_START")
+    if not (stop and start):
+        pytest.skip("set E2E_API_STOP and E2E_API_START to stop the API of an E2E_BASE_URL stack")
+    return CommandSwitch(stop, start, base_url)
 
 
 @pytest.fixture(scope="session")

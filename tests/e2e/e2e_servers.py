@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import shutil
 import socket
 import subprocess
@@ -179,3 +180,32 @@ def frontend_service(api_url: str, port: int) -> Service:
         "NEXT_TELEMETRY_DISABLED": "1",
     }
     return Service("frontend", [node, str(server)], env, "/", cwd=STANDALONE, port=port)
+
+
+class CommandSwitch:
+    """Stops and starts the API of a deployment this suite did not start (E2E_BASE_URL), with
+    the commands the caller gives (e.g. `docker-compose stop api`), then waits until the API is
+    ready again, seen through the frontend's /api proxy as a browser would."""
+
+    def __init__(self, stop_command: str, start_command: str, base_url: str) -> None:
+        self.stop_command = shlex.split(stop_command)
+        self.start_command = shlex.split(start_command)
+        self.ready_url = base_url.rstrip("/") + "/api/v1/health/ready"
+
+    def stop(self) -> None:
+        subprocess.run(self.stop_command, check=True, timeout=120, capture_output=True)
+
+    def start(self) -> None:
+        subprocess.run(self.start_command, check=True, timeout=120, capture_output=True)
+
+        @retry(
+            stop=stop_after_delay(60),
+            wait=wait_fixed(0.2),
+            retry=retry_if_exception_type(NotReadyError),
+            reraise=True,
+        )
+        def probe() -> None:
+            if get_status(self.ready_url) != 200:
+                raise NotReadyError(self.ready_url)
+
+        probe()

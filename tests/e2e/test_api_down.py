@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
 from e2e_helpers import Shoot, chat_input, send, sign_up, task_item, unique_email
-from e2e_servers import Service
+from e2e_servers import CommandSwitch, Service
 from playwright.sync_api import Page, expect
 
 
 def test_api_down_shows_banner_and_keeps_input(
-    page: Page, stack: dict[str, Service | None], self_started: bool, shoot: Shoot
+    page: Page, api_switch: Service | CommandSwitch, shoot: Shoot
 ) -> None:
-    if not self_started:
-        pytest.skip("only when the tests started the API themselves (it is stopped here)")
-    api = stack["api"]
-    assert api is not None
+    api = api_switch
     sign_up(page, unique_email("outage"), "Hemi")
     message = "Add a task to survive the outage"
 
