@@ -53,6 +53,15 @@ def test_wrong_types_are_one_line_too(tmp_path) -> None:
     assert "\n" not in str(error.value)
 
 
+def test_temperature_outside_cohere_range_is_a_config_error(tmp_path) -> None:
+    # The chat client accepts 0..1 (Cohere's range): a higher value must stop start-up with one
+    # line naming the variable, not a traceback from deep inside app creation.
+    with pytest.raises(ConfigError) as error:
+        load_settings(ai_temperature=1.5, pakaura_data_dir=tmp_path)
+    assert "ai_temperature" in str(error.value).lower()
+    assert "\n" not in str(error.value)
+
+
 def test_unsupported_database_refused() -> None:
     settings = load_settings(database_url="mysql://u:p@h/d", jwt_secret=TEST_JWT_SECRET)
     with pytest.raises(ConfigError, match="unsupported database"):

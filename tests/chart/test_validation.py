@@ -21,6 +21,7 @@ CASES = [
     (("--set", "api.securityContext.allowPrivilegeEscalation=true"), "allowPrivilegeEscalation"),
     (("--set", "postgresql.persistence.size=10GB"), "/postgresql/persistence/size"),
     (("--set", "api.env.logLevel=LOUD"), "/api/env/logLevel"),
+    (("--set-string", "api.env.aiTemperature=1.5"), "/api/env/aiTemperature"),
     (("--set", "secrets.jwtSecret=short"), "secrets.jwtSecret must be at least 32 characters"),
     (
         ("--set", "api.podDisruptionBudget.enabled=true", "--set", "api.replicaCount=1"),

@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     cohere_api_key: SecretStr | None = None
     cohere_base_url: str = "https://api.cohere.com"
     ai_model: str = "command-a-03-2025"
-    ai_temperature: float = Field(default=0.3, ge=0, le=2)
+    ai_temperature: float = Field(default=0.3, ge=0, le=1)  # Cohere accepts 0..1
     ai_max_tokens: int = Field(default=300, ge=1)
     ai_timeout_seconds: float = Field(default=30, gt=0)
     ai_max_retries: int = Field(default=1, ge=0)

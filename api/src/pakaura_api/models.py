@@ -210,6 +210,8 @@ class ConversationPublic(SQLModel):
 
 
 class ActionPublic(SQLModel):
+    """One task change made during a chat turn (the UI refreshes from these)."""
+
     tool: str
     arguments: dict[str, Any]
     result: dict[str, Any]

@@ -7,7 +7,12 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pakaura_api.models import ActionPublic as ChatAction
 from pakaura_api.models import Mode
+
+# A turn's actions are reported in the API's public shape (`ActionPublic`): one definition serves
+# the chat response, the stored messages and the chat package.
+__all__ = ["ChatAction", "ChatConfig", "ChatReply", "StoredTurn", "Turn"]
 
 
 class ChatConfig(BaseModel):
@@ -23,14 +28,6 @@ class ChatConfig(BaseModel):
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_retries: int = Field(default=1, ge=0)
     max_rounds: int = Field(default=5, ge=1)
-
-
-class ChatAction(BaseModel):
-    """One task change made during a turn (the UI refreshes from these)."""
-
-    tool: str
-    arguments: dict[str, Any]
-    result: dict[str, Any]
 
 
 class ChatReply(BaseModel):
