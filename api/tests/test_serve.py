@@ -50,7 +50,8 @@ def test_migrate_then_serve_with_no_environment(tmp_path) -> None:
             assert time.monotonic() < deadline, "server never became ready"
             time.sleep(0.1)
         signup = httpx.post(
-            f"{base}/auth/signup", json={"email": "local@example.com", "password": "password1"}
+            f"{base}/auth/signup",
+            json={"email": "local@example.com", "password": "tawny-otter-lantern"},
         )
         assert signup.status_code == 201
         token = signup.json()["access_token"]
@@ -87,5 +88,5 @@ def test_migrate_then_serve_with_no_environment(tmp_path) -> None:
         for r in requests
     )
     secret = (tmp_path / ".pakaura" / "jwt-secret").read_text().strip()
-    for forbidden in (token, secret, "password1", "Bearer"):
+    for forbidden in (token, secret, "tawny-otter-lantern", "Bearer"):
         assert forbidden not in output
