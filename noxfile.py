@@ -87,12 +87,17 @@ def api(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Load-test one `pakaura-api serve` on a fresh PostgreSQL database with wrk; prints figures.
+    """Load-test `pakaura-api serve` (1 and 2 workers; 1 and 32 connections) with wrk on a
+    private PostgreSQL server; req/s, p50/p99, CPU ms/request, statements/request, the /health
+    baseline, py-spy's top frames. Printed and written to artifacts/bench.json, never asserted.
 
-    Needs the apt package `wrk` and PostgreSQL (TEST_DATABASE_URL). Figures are not asserted.
+    Needs the apt packages `wrk` and `postgresql` (initdb). `-- --help` lists the options.
     """
     install_api(session)
-    session.run("python", str(ROOT / "api" / "bench" / "run_bench.py"), *session.posargs)
+    install_locked(session, "bench")
+    session.run(
+        "python", str(ROOT / "api" / "bench" / "run_bench.py"), "--profile", *session.posargs
+    )
 
 
 @nox.session(python=PYTHON)
