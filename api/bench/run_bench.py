@@ -299,8 +299,8 @@ def profile(
         return []
     target = server.workers()[0]
     raw = out / "profile.txt"
-    load = subprocess.Popen(  # noqa: S603, S607
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds + 2}s", *extra, url],
+    load = subprocess.Popen(  # noqa: S603
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds + 2}s", *extra, url],  # noqa: S607
         stdout=subprocess.DEVNULL,
     )
     subprocess.run(  # noqa: S603
