@@ -39,11 +39,19 @@ from pakaura_api.logging import RequestContextMiddleware
 from pakaura_api.models import utcnow
 from pakaura_api.repository import TaskLimitReached, TokenNoLongerValid, tokens
 from pakaura_api.revisions import head_revision
-from pakaura_api.routes import auth, chat, health, tasks
+from pakaura_api.routes import auth, chat, docs, health, tasks
 
 API_PREFIX = "/api/v1"
 RETRY_AFTER_SECONDS = 2  # a database blip or a full pool: try again shortly
 log = structlog.get_logger("pakaura_api")
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {
+        "description": "Database unavailable, locked or its pool exhausted; retry later",
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+        },
+    }
+}
 
 
 def chat_config(settings: Settings) -> ChatConfig:
@@ -108,9 +116,9 @@ def create_app(settings: Settings) -> FastAPI:
         title="Pakaura API",
         version=__version__,
         description="Tasks, conversations and a chat assistant that manages tasks.",
-        docs_url="/api/docs",
+        docs_url=None,  # served offline by routes/docs.py
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=docs.OPENAPI,
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -126,8 +134,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.chat_config = chat_config(settings)
     app.state.chat_mode = "ai" if app.state.chat_config.api_key else "demo"
 
-    for router in (health.router, auth.router, tasks.router, chat.router):
-        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(health.router, prefix=API_PREFIX)
+    for router in (auth.router, tasks.router, chat.router):  # each of these uses the database
+        app.include_router(router, prefix=API_PREFIX, responses=UNAVAILABLE)
+    docs.mount(app)
 
     handlers = {
         StarletteHTTPException: _http_error,
