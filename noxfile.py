@@ -22,6 +22,7 @@ nox.options.error_on_missing_interpreters = True
 nox.options.sessions = [
     "lint",
     "api",
+    "resilience",
     "bench",
     "frontend",
     "chart",
@@ -82,6 +83,25 @@ def api(session: nox.Session) -> None:
         "--cov-report=term-missing:skip-covered",
         *session.posargs,
         env={"COVERAGE_RCFILE": str(ROOT / "api" / "pyproject.toml")},
+    )
+
+
+@nox.session(python=PYTHON)
+def resilience(session: nox.Session) -> None:
+    """Attacks and faults against real servers on loopback (tests/resilience): spoofed
+    forwarded headers, 64 concurrent writers with a ledger (SQLite and PostgreSQL), kill -9 of
+    the API and a PostgreSQL crash mid-load, a full pool. Private PostgreSQL servers only
+    (apt `postgresql`); every loop is bounded in count and time; each test prints its figures."""
+    install_api(session)
+    install_locked(session, "api-test")
+    session.run(
+        "pytest",
+        "tests/resilience",
+        "-p",
+        "no:cacheprovider",
+        "-s",
+        *session.posargs,
+        env={"PYTHONPATH": str(ROOT)},
     )
 
 
