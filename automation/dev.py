@@ -31,7 +31,7 @@ def lock_digest() -> str:
     return hashlib.sha256(LOCK.read_bytes()).hexdigest() if LOCK.exists() else "no-lock"
 
 
-def ensure_api_venv(c: Context) -> None:
+def ensure_api_venv(c: Context, uv: str = "uv") -> None:
     """Create .venv-api from api/requirements.lock + `-e api` unless the lock is unchanged."""
     if (
         STAMP.exists()
@@ -43,13 +43,13 @@ def ensure_api_venv(c: Context) -> None:
     step("creating .venv-api from api/requirements.lock")
     run(
         c,
-        ["uv", "venv", "--allow-existing", "-p", "3.11", str(VENV)],
+        [uv, "venv", "--allow-existing", "-p", "3.11", str(VENV)],
         fix="install uv (`pip install uv`) or run scripts/bootstrap.sh",
     )
     python = str(venv_bin("python"))
-    run(c, ["uv", "pip", "install", "--python", python, "--require-hashes", "-r", str(LOCK)])
+    run(c, [uv, "pip", "install", "--python", python, "--require-hashes", "-r", str(LOCK)])
     run(
-        c, ["uv", "pip", "install", "--python", python, "--no-deps", "-e", str(config.ROOT / "api")]
+        c, [uv, "pip", "install", "--python", python, "--no-deps", "-e", str(config.ROOT / "api")]
     )
     STAMP.write_text(lock_digest())
     done(".venv-api ready")
@@ -94,8 +94,8 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 def run_dev(c: Context, api_port: int = 8000, frontend_port: int = 3000) -> int:
     """Migrate the SQLite database, then serve API and frontend until Ctrl-C or one exits."""
-    require("uv", "npm")
-    ensure_api_venv(c)
+    tools = require("uv", "npm")
+    ensure_api_venv(c, tools["uv"])
     ensure_node_modules(c)
     api_env = {
         "PAKAURA_ENV": "local",

@@ -54,21 +54,21 @@ def test_dev_builds_the_venv_migrates_then_serves_both_until_ctrl_c(dev_repo, mo
     monkeypatch.setattr(dev, "stop", lambda processes: stopped.extend(processes))
     c = mock(
         {
-            r"uv venv": res(""),
-            r"uv pip install": res(""),
+            r"/usr/bin/uv venv": res(""),
+            r"/usr/bin/uv pip install": res(""),
             r"npm ci": res(""),
             r".*pakaura-api migrate": res(""),
         }
     )
     c.run.side_effect = lambda command, **kw: (
         fake_uv_venv()
-        if command.startswith("uv pip install --python") and "-e" in command
+        if command.startswith("/usr/bin/uv pip install --python") and "-e" in command
         else c._yield_result("__run", command)
     )
     tasks.dev(c)
     assert len(stopped) == 1  # Ctrl-C came while starting the frontend: the API is stopped
     issued = commands(c)
-    assert issued[0].startswith("uv venv --allow-existing -p 3.11")
+    assert issued[0].startswith("/usr/bin/uv venv --allow-existing -p 3.11")
     assert "--require-hashes -r" in issued[1]
     assert "requirements.lock" in issued[1]
     assert issued[2].endswith(f"--no-deps -e {dev_repo}/api")
@@ -196,3 +196,17 @@ def test_dev_stops_both_servers_when_it_is_killed(dev_repo, monkeypatch):
     assert stopped == processes
     assert len(processes) == 2
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_dev_finds_uv_in_the_tooling_venv_without_it_on_path(dev_repo, monkeypatch):
+    # `./scripts/bootstrap.sh && .venv/bin/invoke dev`: uv is in .venv/bin, which is not on PATH
+    uv = dev_repo / ".venv" / "bin" / "uv"
+    uv.parent.mkdir(parents=True)
+    uv.write_text("#!/bin/sh\n")
+    uv.chmod(0o755)
+    (dev_repo / ".venv-api").mkdir()
+    monkeypatch.setattr("shutil.which", lambda n: None if n == "uv" else f"/usr/bin/{n}")
+    monkeypatch.setattr(dev, "spawn", lambda argv, cwd, env: (_ for _ in ()).throw(KeyboardInterrupt))
+    c = mock({rf"{uv} ": res(""), r"npm ci": res(""), r".*pakaura-api migrate": res("")})
+    tasks.dev(c)
+    assert commands(c)[0].startswith(f"{uv} venv ")
