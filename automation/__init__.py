@@ -14,7 +14,7 @@ MISSING_PREREQUISITE = 2  # the exit code for a missing prerequisite (config.Exi
 
 
 def _missing_tooling() -> str | None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (the point: an older Python runs this)
         return f"Python {sys.version_info.major}.{sys.version_info.minor} is too old (3.11+)"
     for module in ("rich", "yaml"):
         try:

@@ -48,9 +48,7 @@ def ensure_api_venv(c: Context, uv: str = "uv") -> None:
     )
     python = str(venv_bin("python"))
     run(c, [uv, "pip", "install", "--python", python, "--require-hashes", "-r", str(LOCK)])
-    run(
-        c, [uv, "pip", "install", "--python", python, "--no-deps", "-e", str(config.ROOT / "api")]
-    )
+    run(c, [uv, "pip", "install", "--python", python, "--no-deps", "-e", str(config.ROOT / "api")])
     STAMP.write_text(lock_digest())
     done(".venv-api ready")
 

@@ -206,7 +206,11 @@ def test_dev_finds_uv_in_the_tooling_venv_without_it_on_path(dev_repo, monkeypat
     uv.chmod(0o755)
     (dev_repo / ".venv-api").mkdir()
     monkeypatch.setattr("shutil.which", lambda n: None if n == "uv" else f"/usr/bin/{n}")
-    monkeypatch.setattr(dev, "spawn", lambda argv, cwd, env: (_ for _ in ()).throw(KeyboardInterrupt))
+
+    def interrupted(*_args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dev, "spawn", interrupted)
     c = mock({rf"{uv} ": res(""), r"npm ci": res(""), r".*pakaura-api migrate": res("")})
     tasks.dev(c)
     assert commands(c)[0].startswith(f"{uv} venv ")
