@@ -1,0 +1,21 @@
+"""With no cluster at all, the cluster commands still lead somewhere, each with one message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newcomer_support import newcomer_env, run
+
+NO_CLUSTER_MESSAGE = "acceptance: no reachable Kubernetes cluster"
+
+
+def test_nox_acceptance_without_a_cluster_says_so_once_and_exits_2(
+    bootstrapped: Path, tmp_path: Path
+) -> None:
+    empty = tmp_path / "kubeconfig"
+    empty.write_text("")
+    env = newcomer_env(bootstrapped, KUBECONFIG=str(empty))
+    result = run([".venv/bin/nox", "-s", "acceptance"], bootstrapped, env, 600, "nox -s acceptance")
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert output.count(NO_CLUSTER_MESSAGE) == 1, output
