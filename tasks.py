@@ -26,7 +26,7 @@ from automation.cluster import (
     wait_for_ingress_controller,
 )
 from automation.console import console, done, step, warn
-from automation.dev import run_dev
+from automation.dev import DevOptions, run_dev
 from automation.doctor import diagnose
 from automation.errors import TaskError, UnhealthyError, task_boundary
 from automation.images import build as build_images
@@ -261,11 +261,17 @@ def destroy(c, cluster="current", namespace=NS, purge_data=False):
     )
 
 
-@task(help={"api_port": "API port (default 8000)", "frontend_port": "frontend port (default 3000)"})
+@task(
+    help={
+        "host": "address both servers listen on (default 127.0.0.1; 0.0.0.0 = every interface)",
+        "api_port": "API port (default 8000, or $PAKAURA_API_PORT)",
+        "web_port": "web app port (default 3000, or $PAKAURA_WEB_PORT)",
+    }
+)
 @task_boundary
-def dev(c, api_port=8000, frontend_port=3000):
-    """API + frontend on this machine with SQLite, no cluster; Ctrl-C stops both."""
-    code = run_dev(c, int(api_port), int(frontend_port))
+def dev(c, host=None, api_port=None, web_port=None):
+    """API (SQLite) + web app on this machine, no cluster; Ctrl-C stops both."""
+    code = run_dev(c, DevOptions.from_env(host, api_port, web_port))
     if code:
         raise Exit(code=code)
 

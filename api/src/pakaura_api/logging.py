@@ -1,5 +1,8 @@
 """Structured JSON-line logs on stdout, with a request id on every line logged during a request.
 
+`LOG_FORMAT=console` renders the same events as plain aligned text for a person at a terminal
+(`invoke dev` sets it); anything else, and the default, is JSON lines (the cluster's format).
+
 Never logged: Authorization headers, tokens, passwords, the Cohere key, the DB password (settings
 are logged through `Settings.masked()` only; request lines carry method, path, status, duration).
 """
@@ -7,6 +10,7 @@ are logged through `Settings.masked()` only; request lines carry method, path, s
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import time
@@ -23,8 +27,15 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = structlog.get_logger("pakaura_api")
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Route structlog and the standard library (uvicorn, alembic) to one JSON-lines stream."""
+def configure_logging(level: str = "INFO", log_format: str | None = None) -> None:
+    """Route structlog and the standard library (uvicorn, alembic) to one stream: JSON lines, or
+    human-readable text with `log_format`/`LOG_FORMAT` = "console"."""
+    console = (log_format or os.environ.get("LOG_FORMAT", "json")).lower() == "console"
+    renderer: Any = (
+        structlog.dev.ConsoleRenderer(colors=False)
+        if console
+        else structlog.processors.JSONRenderer()
+    )
     numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -34,8 +45,8 @@ def configure_logging(level: str = "INFO") -> None:
     structlog.configure(
         processors=[
             *shared,
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(),
+            *(() if console else (structlog.processors.format_exc_info,)),
+            renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.WriteLoggerFactory(sys.stdout),
@@ -47,8 +58,8 @@ def configure_logging(level: str = "INFO") -> None:
             foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.format_exc_info,
-                structlog.processors.JSONRenderer(),
+                *(() if console else (structlog.processors.format_exc_info,)),
+                renderer,
             ],
         )
     )
