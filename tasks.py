@@ -14,6 +14,7 @@ from invoke.exceptions import Exit
 
 from automation import config, release
 from automation import status as dashboard
+from automation.checklist import require_cluster
 from automation.cluster import (
     Cluster,
     ensure_addons,
@@ -171,9 +172,8 @@ def deploy(c, cluster="current", namespace=NS, values=None, set_=None, dry_run=F
 @task_boundary
 def status(c, cluster="current", namespace=NS):
     """Dashboard: release, pods, services, ingress, endpoints, URL, one verdict per service."""
-    require("kubectl", "helm")
     target = resolve(cluster)
-    require_reachable(c, target)
+    require_cluster(c, target, namespace, "kubectl", "helm")
     if not _show_status(c, target, namespace):
         raise UnhealthyError(
             "not every service is healthy", "`invoke doctor` says why and how to fix it"
@@ -286,8 +286,8 @@ def dev(c, host=None, api_port=None, web_port=None):
 @task_boundary
 def doctor(c, cluster="current", namespace=NS, ingress_class="nginx"):
     """Diagnose a broken deployment and print the fix for each problem found."""
-    require("kubectl", "helm")
     target = resolve(cluster)
+    require_cluster(c, target, namespace, "kubectl", "helm")
     findings = diagnose(c, target, namespace, ingress_class)
     errors = [f for f in findings if f.severity == "error"]
     for finding in findings:

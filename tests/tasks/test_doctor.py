@@ -147,16 +147,19 @@ def test_hosts_file_without_pakaura_local_is_a_warning_with_the_exact_line(
 def test_minikube_stopped_is_the_only_finding(capsys):
     c = mock(
         {
+            r"kubectl .*get --raw /readyz": res("", exited=1),
             r"kubectl config current-context": res("minikube\n"),
             r"minikube status": res(MINIKUBE_STOPPED, exited=7),
         }
     )
     with pytest.raises(Exit) as exit_info:
         tasks.doctor(c)
-    assert exit_info.value.code == 3
+    assert exit_info.value.code == 2  # a missing prerequisite: the cluster
     out = capsys.readouterr().out
+    assert "✗ minikube is not running" in out
     assert "error: minikube is not running" in out
     assert "invoke setup" in out
+    assert "`invoke dev`" in out
     assert not ran(c, r"kubectl .*get pods")
 
 

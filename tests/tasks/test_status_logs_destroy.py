@@ -115,13 +115,17 @@ def test_status_against_an_unreachable_cluster_is_one_error_line(capsys):
         {
             r"kubectl .*get --raw /readyz": res("", exited=1),
             r"kubectl config current-context": res("minikube\n"),
+            r"minikube status": res(
+                {"Host": "Running", "Kubelet": "Running", "APIServer": "Running"}
+            ),
         }
     )
     with pytest.raises(Exit) as exit_info:
         tasks.status(c, cluster="minikube")
-    assert exit_info.value.code == 1
+    assert exit_info.value.code == 2
     out = capsys.readouterr().out
     assert out.count("error:") == 1
+    assert "error: no Kubernetes cluster answers (context minikube)" in out
     assert "invoke setup" in out
 
 
