@@ -416,7 +416,7 @@ def wait_until(
         time.sleep(0.3)
 
 
-def settle(servers: list[Server], quiet: float = 0.5, longest: float = 3.0) -> None:
+def settle(servers: list[Server], quiet: float = 1.5, longest: float = 6.0) -> None:
     """Let the servers finish what they are printing (Next logs a request after answering it),
     so that the banner really is the last thing on the screen."""
     until = time.monotonic() + longest

@@ -13,8 +13,7 @@ import pytest
 from newcomer_support import FIGURES, ROOT, newcomer_env, run
 
 
-@pytest.fixture(scope="session")
-def clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def fresh_clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A fresh clone of the checkout's HEAD (commit first: uncommitted changes are not in it)."""
     head = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
@@ -22,9 +21,21 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     target = tmp_path_factory.mktemp("newcomer") / "pakaura"
     subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(ROOT), str(target)], check=True)
     subprocess.run(["git", "checkout", "--quiet", "--detach", head], cwd=target, check=True)
-    FIGURES["clone"] = f"{head[:12]} in {target}"
+    FIGURES["clone"] = f"{head[:12]} (HEAD of {ROOT.name})"
     yield target
     shutil.rmtree(target, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One fresh clone shared by the tests that only need some clone."""
+    yield from fresh_clone(tmp_path_factory)
+
+
+@pytest.fixture
+def pristine_clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A clone of its own, nothing run in it yet (for the first-run timings)."""
+    yield from fresh_clone(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +44,7 @@ def bootstrapped(clone: Path) -> Path:
     started = time.monotonic()
     result = run(["./scripts/bootstrap.sh"], clone, newcomer_env(clone), 600, "bootstrap.sh")
     assert result.returncode == 0, result.stdout + result.stderr
-    FIGURES.setdefault("bootstrap", f"{time.monotonic() - started:.1f} s")
+    FIGURES.setdefault("bootstrap (session clone)", f"{time.monotonic() - started:.1f} s")
     return clone
 
 

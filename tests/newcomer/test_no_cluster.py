@@ -19,3 +19,20 @@ def test_nox_acceptance_without_a_cluster_says_so_once_and_exits_2(
     output = result.stdout + result.stderr
     assert result.returncode == 2, output
     assert output.count(NO_CLUSTER_MESSAGE) == 1, output
+
+
+def test_status_and_doctor_without_a_cluster_check_each_item_and_suggest_invoke_dev(
+    bootstrapped: Path, tmp_path: Path
+) -> None:
+    empty = tmp_path / "kubeconfig"
+    empty.write_text("")
+    env = newcomer_env(bootstrapped, KUBECONFIG=str(empty))
+    for task in ("status", "doctor"):
+        result = run([".venv/bin/invoke", task], bootstrapped, env, 120, f"invoke {task}")
+        output = result.stdout + result.stderr
+        assert result.returncode == 2, output
+        items = [line.split()[0] for line in output.splitlines() if line.startswith("  ")]
+        assert items == ["tools", "cluster", "release", "hosts"], output
+        assert output.count("error:") == 1, output
+        assert output.rstrip().endswith("`invoke dev`"), output
+        assert "Traceback" not in output
