@@ -1,7 +1,9 @@
 """Pakaura's test plan: one nox session per kind of check (`nox -l` lists them).
 
 Every session installs exactly what it needs from the lock files in `requirements/`, so a session
-runs the same on a laptop and in CI. `nox` with no arguments runs what `.ci/run` runs.
+runs the same on a laptop and in CI. `nox` with no arguments runs what `.ci/run` runs: every
+session except those declared `default=False` (they need something CI does not have, e.g. a
+cluster); `nox -l` marks which is which.
 """
 
 from __future__ import annotations
@@ -21,17 +23,6 @@ MISSING_PREREQUISITE = 2  # exit code: a tool or a cluster is missing (docs/auto
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = [
-    "lint",
-    "api",
-    "bench",
-    "frontend",
-    "chart",
-    "tasks",
-    "workflow",
-    "containers",
-    "acceptance-control-plane",
-]
 
 
 def install_locked(session: nox.Session, *names: str) -> None:
@@ -53,13 +44,17 @@ def install_api(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff (lint + format) over all Python, mypy --strict on the API, shellcheck on scripts."""
+    """ruff (lint + format) over all Python, mypy --strict on the API and on tasks.py +
+    automation/, shellcheck on scripts."""
     install_api(session)
     install_locked(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     with session.chdir(ROOT / "api"):  # mypy reads its settings from api/pyproject.toml
         session.run("mypy", "src")
+    # tasks.py + automation/, strict, against the pinned invoke and rich they run with
+    install_locked(session, "tasks")
+    session.run("mypy", "--strict", "--python-version", PYTHON, "tasks.py", "automation")
     # Every shell script in the repository, wherever it lives.
     scripts = sorted(str(p.relative_to(ROOT)) for p in ROOT.rglob("*.sh") if _tracked(p))
     session.run("shellcheck", *scripts, ".ci/run", external=True)
@@ -142,7 +137,7 @@ def run_acceptance(session: nox.Session, *args: str, **run_options: Any) -> Any:
     )
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=False)
 def acceptance(session: nox.Session) -> None:
     """The live-cluster acceptance suite (not a default session: it needs a cluster).
 

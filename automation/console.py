@@ -47,31 +47,30 @@ def progress(message: str, finished: str) -> Iterator[None]:
         return seconds(time.monotonic() - started)
 
     if console.is_terminal:
-        with console.status(f"{message} …") as status:
+        status = console.status(f"{message} …")
+        status.start()
+        interval, end = 1.0, status.stop
 
-            def tick() -> None:
-                while not stop.wait(1.0):
-                    status.update(f"{message} … {elapsed()}")
+        def tick() -> None:
+            status.update(f"{message} … {elapsed()}")
 
-            ticker = threading.Thread(target=tick, daemon=True)
-            ticker.start()
-            try:
-                yield
-            finally:
-                stop.set()
-                ticker.join()
     else:
         step(message)
+        interval, end = HEARTBEAT_SECONDS, (lambda: None)
 
-        def beat() -> None:
-            while not stop.wait(HEARTBEAT_SECONDS):
-                console.print(f"  … still {message} ({elapsed()})", highlight=False)
+        def tick() -> None:
+            console.print(f"  … still {message} ({elapsed()})", highlight=False)
 
-        beater = threading.Thread(target=beat, daemon=True)
-        beater.start()
-        try:
-            yield
-        finally:
-            stop.set()
-            beater.join()
+    def ticker() -> None:
+        while not stop.wait(interval):
+            tick()
+
+    thread = threading.Thread(target=ticker, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        end()
     done(f"{finished} ({elapsed()})")

@@ -20,7 +20,7 @@ from invoke.exceptions import Exit
 
 from automation import dev
 
-from .conftest import commands, mock, res, tasks
+from .conftest import commands, exit_output, mock, res, tasks
 
 SETTINGS_LINE = json.dumps(
     {
@@ -210,10 +210,7 @@ def test_a_server_that_dies_while_starting_is_named_with_its_last_lines_and_the_
         "-c",
         "print('Started server process'); print('ERROR: database is locked'); raise SystemExit(3)",
     ]
-    with pytest.raises(Exit) as exit_info:
-        tasks.dev(migrate_ctx(), **ports())
-    assert exit_info.value.code == 1
-    out = capsys.readouterr().out
+    out = exit_output(capsys, 1, tasks.dev, migrate_ctx(), **ports())
     assert "last lines of the API (.pakaura/logs/api.log):" in out
     assert "  ERROR: database is locked" in out
     assert "error: the API stopped with exit code 3; stopping the web app too" in out
@@ -231,10 +228,7 @@ def test_a_server_that_finds_its_port_taken_late_gets_the_port_fix(stand_ins, ca
         "print('Error: listen EADDRINUSE: address already in use 127.0.0.1:3000'); exit(1)",
     ]
     chosen = ports()
-    with pytest.raises(Exit) as exit_info:
-        tasks.dev(migrate_ctx(), **chosen)
-    assert exit_info.value.code == 2
-    out = capsys.readouterr().out
+    out = exit_output(capsys, 2, tasks.dev, migrate_ctx(), **chosen)
     assert (
         f"error: the web app could not listen on port {chosen['web_port']}: it is already in use"
     ) in out
@@ -254,10 +248,7 @@ def test_when_one_server_dies_after_the_banner_the_other_is_stopped_and_named(
         threading.Timer(0.3, web.signal, (signal.SIGKILL,)).start()
 
     monkeypatch.setattr(dev, "banner", banner_then_web_crashes)
-    with pytest.raises(Exit) as exit_info:
-        tasks.dev(migrate_ctx(), **ports())
-    assert exit_info.value.code == 1
-    out = capsys.readouterr().out
+    out = exit_output(capsys, 1, tasks.dev, migrate_ctx(), **ports())
     assert "error: the web app stopped with exit code -9; stopping the API too" in out
     assert "last lines of the web app (.pakaura/logs/web.log):" in out
     assert all(group_gone(server.process.pid) for server in started)
@@ -270,10 +261,7 @@ def test_a_server_that_never_answers_fails_after_the_timeout_with_how_to_allow_m
     _, commands_for = stand_ins
     commands_for["web"] = [sys.executable, "-c", "import time; print('compiling'); time.sleep(60)"]
     monkeypatch.setenv("PAKAURA_DEV_TIMEOUT", "2")
-    with pytest.raises(Exit) as exit_info:
-        tasks.dev(migrate_ctx(), **ports())
-    assert exit_info.value.code == 1
-    out = capsys.readouterr().out
+    out = exit_output(capsys, 1, tasks.dev, migrate_ctx(), **ports())
     assert "error: the web app did not answer http://127.0.0.1:" in out
     assert "within 2 s" in out
     assert "PAKAURA_DEV_TIMEOUT=4 invoke dev" in out

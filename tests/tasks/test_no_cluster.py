@@ -6,9 +6,7 @@ from __future__ import annotations
 import pytest
 from invoke.exceptions import Exit
 
-from automation import doctor
-
-from .conftest import mock, ran, res, tasks
+from .conftest import exit_output, mock, ran, res, tasks
 
 NO_CONTEXT = {
     r"kubectl .*get --raw /readyz": res("", exited=1, stderr="error: no configuration"),
@@ -19,11 +17,8 @@ NO_CONTEXT = {
 
 
 @pytest.fixture
-def no_hosts_entry(monkeypatch, tmp_path):
-    path = tmp_path / "hosts"
-    path.write_text("127.0.0.1 localhost\n")
-    monkeypatch.setattr(doctor, "hosts_file", lambda: path)
-    return path
+def no_hosts_entry(hosts_file):
+    return hosts_file("127.0.0.1 localhost\n")
 
 
 def verdicts(out: str) -> dict[str, str]:
@@ -37,10 +32,7 @@ def test_without_a_cluster_each_item_gets_one_verdict_then_invoke_dev_is_suggest
     task, no_hosts_entry, capsys
 ):
     c = mock(NO_CONTEXT)
-    with pytest.raises(Exit) as exit_info:
-        getattr(tasks, task)(c)
-    assert exit_info.value.code == 2
-    out = capsys.readouterr().out
+    out = exit_output(capsys, 2, getattr(tasks, task), c)
     lines = verdicts(out)
     assert list(lines) == ["tools", "cluster", "release", "hosts"]
     assert lines["tools"] == "✓ kubectl, helm found"
@@ -62,10 +54,7 @@ def test_without_kubectl_and_helm_nothing_is_run_and_each_item_says_why(
     monkeypatch.setattr("shutil.which", lambda _name: None)
     no_hosts_entry.write_text("192.168.49.2 pakaura.local\n")
     c = mock({})
-    with pytest.raises(Exit) as exit_info:
-        getattr(tasks, task)(c)
-    assert exit_info.value.code == 2
-    out = capsys.readouterr().out
+    out = exit_output(capsys, 2, getattr(tasks, task), c)
     assert verdicts(out) == {
         "tools": "✗ missing kubectl, helm",
         "cluster": "· not checked: kubectl is missing",
