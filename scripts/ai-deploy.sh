@@ -118,5 +118,5 @@ if [[ "$command" == logs ]]; then
     args=("${service:-api}" ${args[@]+"${args[@]}"})
 fi
 
-venv="$("$root/scripts/bootstrap.sh")"
-exec "$venv/bin/invoke" --search-root "$root" "$command" ${args[@]+"${args[@]}"}
+"$root/scripts/bootstrap.sh"
+exec "$root/.venv/bin/invoke" --search-root "$root" "$command" ${args[@]+"${args[@]}"}

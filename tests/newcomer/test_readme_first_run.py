@@ -219,7 +219,7 @@ def test_readme_command_reaches_the_banner_a_browser_adds_a_task_and_ctrl_c_clea
 
     # cold: nothing installed in the clone yet
     terminal.start(README_COMMAND)
-    bootstrapped = terminal.wait_for(r"/\.venv$", 600, "scripts/bootstrap.sh")
+    bootstrapped = terminal.wait_for(r"^bootstrap: ready", 600, "scripts/bootstrap.sh")
     ready = terminal.wait_for(READY, COLD_SECONDS, "invoke dev (cold) to print its ready banner")
     FIGURES["bootstrap"] = f"{bootstrapped:.1f} s"
     FIGURES["invoke dev cold to ready"] = f"{ready - bootstrapped:.1f} s"

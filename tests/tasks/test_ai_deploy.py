@@ -22,9 +22,7 @@ def layout(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "scripts" / "ai-deploy.sh", tmp_path / "scripts" / "ai-deploy.sh")
     (tmp_path / "VERSION").write_text("4.0.0\n")
     bootstrap = tmp_path / "scripts" / "bootstrap.sh"
-    bootstrap.write_text(
-        f'#!/usr/bin/env bash\necho bootstrapped >> "{tmp_path}/calls"\necho "{tmp_path}/.venv"\n'
-    )
+    bootstrap.write_text(f'#!/usr/bin/env bash\necho bootstrapped >> "{tmp_path}/calls"\n')
     invoke = tmp_path / ".venv" / "bin" / "invoke"
     invoke.parent.mkdir(parents=True)
     # one line per call, arguments separated by '|' so spaces inside values stay visible
