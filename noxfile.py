@@ -45,20 +45,25 @@ def install_api(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff (lint + format) over all Python, mypy --strict on the API and on tasks.py +
-    automation/, shellcheck on scripts."""
+    automation/, shellcheck on scripts. `-- ruff`, `-- mypy` or `-- shellcheck` runs only that
+    (the pre-commit hooks do)."""
+    only = set(session.posargs) or {"ruff", "mypy", "shellcheck"}
     install_api(session)
     install_locked(session, "lint")
-    session.run("ruff", "check", ".")
-    session.run("ruff", "format", "--check", ".")
-    with session.chdir(ROOT / "api"):  # mypy reads its settings from api/pyproject.toml
-        session.run("mypy", "src")
-    # tasks.py + automation/, strict, against the pinned invoke and rich they run with
-    install_locked(session, "tasks")
-    session.run("mypy", "--strict", "--python-version", PYTHON, "tasks.py", "automation")
-    # Every shell script in the repository, wherever it lives.
-    scripts = sorted(str(p.relative_to(ROOT)) for p in ROOT.rglob("*.sh") if _tracked(p))
-    session.run("shellcheck", *scripts, ".ci/run", external=True)
-    session.log(f"shellcheck: {len(scripts) + 1} scripts clean")
+    if "ruff" in only:
+        session.run("ruff", "check", ".")
+        session.run("ruff", "format", "--check", ".")
+    if "mypy" in only:
+        with session.chdir(ROOT / "api"):  # mypy reads its settings from api/pyproject.toml
+            session.run("mypy", "src")
+        # tasks.py + automation/, strict, against the pinned invoke and rich they run with
+        install_locked(session, "tasks")
+        session.run("mypy", "--strict", "--python-version", PYTHON, "tasks.py", "automation")
+    if "shellcheck" in only:
+        # Every shell script in the repository, wherever it lives.
+        scripts = sorted(str(p.relative_to(ROOT)) for p in ROOT.rglob("*.sh") if _tracked(p))
+        session.run("shellcheck", *scripts, ".ci/run", external=True)
+        session.log(f"shellcheck: {len(scripts) + 1} scripts clean")
 
 
 def _tracked(path: Path) -> bool:
