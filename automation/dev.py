@@ -44,6 +44,7 @@ WEB_READY_PATH = "/healthz"
 # Next's dev server compiles each page on its first request: do it before saying "ready".
 WEB_WARM_PATHS = ("/", "/signin", "/signup")
 TAIL_LINES = 12
+OWN_LINES_SECONDS = 10.0
 STOP_SECONDS = 12.0  # the API drains for up to 10 s (pakaura-api's graceful shutdown)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -239,6 +240,10 @@ class Server:
     tail: deque[str] = field(default_factory=lambda: deque(maxlen=TAIL_LINES))
     live: threading.Event = field(default_factory=threading.Event)
     last_output: float = 0.0  # time.monotonic() of its latest line
+    # the log lines of our own readiness requests: kept in the log file, not shown during the
+    # first OWN_LINES_SECONDS after the banner (Next may print them only after it)
+    own_requests: list[re.Pattern[str]] = field(default_factory=list)
+    shown_from: float = 0.0
     _reader: threading.Thread | None = None
 
     def start(self) -> None:
@@ -269,7 +274,10 @@ class Server:
                 self.last_output = time.monotonic()
                 if line.strip():
                     self.tail.append(line)
-                if self.live.is_set():
+                own = time.monotonic() < self.shown_from + OWN_LINES_SECONDS and any(
+                    pattern.search(line) for pattern in self.own_requests
+                )
+                if self.live.is_set() and not own:
                     console.print(f"[dim]{self.key:<3} │[/] {line}", highlight=False, markup=True)
 
     @property
@@ -334,6 +342,7 @@ def servers(options: DevOptions, api_env: dict[str, str], logs: Path) -> list[Se
         api_env,
         options.api_port,
         logs / "api.log",
+        own_requests=[re.compile(rf"path={re.escape(API_READY_PATH)}\b")],
     )
     web = Server(
         "web",
@@ -347,6 +356,10 @@ def servers(options: DevOptions, api_env: dict[str, str], logs: Path) -> list[Se
         },
         options.web_port,
         logs / "web.log",
+        own_requests=[
+            re.compile(rf"\bGET {re.escape(path)} \d{{3}}\b")
+            for path in (WEB_READY_PATH, *WEB_WARM_PATHS)
+        ],
     )
     return [api, web]
 
@@ -519,6 +532,7 @@ def run_dev(c: Context, options: DevOptions) -> int:
             settle(started_servers)
             banner(options, facts, logs, time.monotonic() - started)
             for server in started_servers:
+                server.shown_from = time.monotonic()
                 server.live.set()
             while True:
                 for server in started_servers:

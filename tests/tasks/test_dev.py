@@ -7,12 +7,14 @@ installs and the migration go through MockContext.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
 import socket
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -369,3 +371,15 @@ def test_the_banner_takes_database_and_mode_from_the_apis_settings_line(record, 
     facts = dev.ApiFacts.from_log("not json\n" + json.dumps({"event": "settings", **record}))
     assert facts.database == database
     assert facts.mode.startswith(mode)
+
+
+def test_log_lines_of_our_own_readiness_requests_never_follow_the_banner(tmp_path, capsys):
+    web = dev.servers(dev.DevOptions(), {}, tmp_path)[1]
+    web.shown_from = time.monotonic()
+    web.live.set()
+    lines = " GET /signup 200 in 127ms\n GET /tasks 200 in 3ms\n"
+    web._pump(io.StringIO(lines))
+    out = capsys.readouterr().out
+    assert "GET /signup" not in out  # Next printed our warm-up request late: hidden
+    assert "web │  GET /tasks 200" in out  # the user's requests are shown
+    assert (tmp_path / "web.log").read_text() == lines  # and the log file keeps everything
