@@ -185,8 +185,15 @@ class Server:
         return process_tree(self.process.pid)
 
     def workers(self) -> list[int]:
+        """The processes serving requests (not the supervisor, not multiprocessing's helper)."""
         pids = self.pids()
-        return pids[1:] if len(pids) > 1 else pids
+        if len(pids) == 1:
+            return pids
+        return [
+            pid
+            for pid in pids[1:]
+            if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
@@ -228,36 +235,41 @@ def prepare(base: str, connections: int) -> dict[str, Any]:
 
 
 def count_statements(pg: Any, base: str, data: dict[str, Any]) -> dict[str, int]:
-    """Statements ONE request of each kind costs, from the server's statement log."""
+    """Statements ONE request of each kind costs, from the server's statement log: the fewest of
+    three tries, so that a worker's first use of a new connection (SQLAlchemy's one-time
+    dialect queries) is not counted as the request's own cost."""
     pg.sql("ALTER SYSTEM SET log_statement = 'all'")
     pg.sql("SELECT pg_reload_conf()")
     time.sleep(0.3)
     counts: dict[str, int] = {}
     auth = {"Authorization": f"Bearer {data['update']['token']}"}
-    task_id = data["update"]["ids"][0]
     chat_auth = {"Authorization": f"Bearer {data['chat_demo']['token']}"}
-    requests = {
-        "health": ("GET", "/health", None, {}),
-        "list": ("GET", "/tasks", None, auth),
-        "create": ("POST", "/tasks", {"title": "counted"}, auth),
-        "update": ("PATCH", f"/tasks/{task_id}", {"completed": True}, auth),
-        "delete": ("DELETE", f"/tasks/{task_id}", None, auth),
-        "chat_demo": (
-            "POST",
-            "/chat",
-            {"message": "show my tasks", "conversation_id": data["chat_demo"]["ids"][0]},
-            chat_auth,
-        ),
-    }
+    conversation = data["chat_demo"]["ids"][0]
     try:
         with httpx.Client(timeout=30) as http:
-            for name, (method, path, body, headers) in requests.items():
-                start = pg.log_position()
-                response = http.request(method, base + path, json=body, headers=headers)
-                response.raise_for_status()
-                time.sleep(0.1)
-                counts[name] = len(pg.statements(start))
-            http.post(f"{base}/tasks/{task_id}/restore", headers=auth)  # (older APIs: 404)
+            for attempt in range(3):
+                task_id = data["update"]["ids"][attempt]
+                requests = {
+                    "health": ("GET", "/health", None, {}),
+                    "list": ("GET", "/tasks", None, auth),
+                    "create": ("POST", "/tasks", {"title": "counted"}, auth),
+                    "update": ("PATCH", f"/tasks/{task_id}", {"completed": True}, auth),
+                    "delete": ("DELETE", f"/tasks/{task_id}", None, auth),
+                    "chat_demo": (
+                        "POST",
+                        "/chat",
+                        {"message": "show my tasks", "conversation_id": conversation},
+                        chat_auth,
+                    ),
+                }
+                for name, (method, path, body, headers) in requests.items():
+                    start = pg.log_position()
+                    response = http.request(method, base + path, json=body, headers=headers)
+                    response.raise_for_status()
+                    time.sleep(0.1)
+                    found = len(pg.statements(start))
+                    counts[name] = min(counts.get(name, found), found)
+                http.post(f"{base}/tasks/{task_id}/restore", headers=auth)  # (older APIs: 404)
     finally:
         pg.sql("ALTER SYSTEM RESET log_statement")
         pg.sql("SELECT pg_reload_conf()")
