@@ -339,6 +339,8 @@ def profile(
     total = 0
     for line in raw.read_text().splitlines() if raw.exists() else []:
         stack, _, count = line.rpartition(" ")
+        if not count.isdigit():  # a truncated last line
+            continue
         frames = stack.split(";")
         leaves[frames[-1] or "(native code)"] += int(count)
         total += int(count)
@@ -369,7 +371,7 @@ def main() -> int:
             "cpus": os.cpu_count(),
             "load_average_at_start": os.getloadavg(),
             "pool": {k: v for k, v in os.environ.items() if k.startswith("DB_POOL_")}
-            or "defaults (10 + 5 per worker)",
+            or "defaults (15 per worker, no overflow)",
         },
         "runs": {},
     }
