@@ -66,7 +66,7 @@ def test_zero_drain_removes_the_hook() -> None:
 def test_grace_period_covers_drain_and_the_api_shutdown(defaults: list[dict[str, Any]]) -> None:
     api = find(defaults, "Deployment", "api")["spec"]["template"]["spec"]
     drain = api["containers"][0]["lifecycle"]["preStop"]["sleep"]["seconds"]
-    shutdown = 10  # pakaura-api serve's graceful shutdown (api.shutdownTimeoutSeconds)
+    shutdown = 15  # pakaura-api serve's SHUTDOWN_BUDGET_SECONDS (api.shutdownTimeoutSeconds)
     assert api["terminationGracePeriodSeconds"] >= drain + shutdown
     frontend = find(defaults, "Deployment", "frontend")["spec"]["template"]["spec"]
     assert frontend["terminationGracePeriodSeconds"] > drain

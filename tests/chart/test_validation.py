@@ -57,7 +57,7 @@ CASES = [
     (
         ("--set", "api.preStopSleepSeconds=40"),
         "api.terminationGracePeriodSeconds (30) must be at least preStopSleepSeconds (40)"
-        " + shutdownTimeoutSeconds (10) = 50",
+        " + shutdownTimeoutSeconds (15) = 55",
     ),
     (
         ("--set", "frontend.preStopSleepSeconds=30"),
