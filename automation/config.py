@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from . import MISSING_PREREQUISITE
+
 ROOT = Path(__file__).resolve().parent.parent
 VERSION = (ROOT / "VERSION").read_text().strip()
 
@@ -13,6 +15,15 @@ NAMESPACE = "pakaura"
 CHART = "helm/pakaura"
 HOSTNAME = "pakaura.local"
 HELM_TIMEOUT = "5m"
+# `helm upgrade --wait` does not wait for Jobs: deploy waits for the revision's migration itself.
+MIGRATION_TIMEOUT_SECONDS = 300
+MIGRATION_POLL_SECONDS = 2.0
+
+
+def migration_job(revision: int) -> str:
+    """The chart names each revision's migration Job `<fullname>-migrate-<revision>`."""
+    return f"{RELEASE}-migrate-{revision}"
+
 
 # component -> (image name, Dockerfile, build context), all relative to the repository root
 IMAGES: dict[str, tuple[str, str, str]] = {
@@ -51,6 +62,6 @@ class ExitCode:
 
     OK = 0
     FAILURE = 1
-    MISSING_PREREQUISITE = 2
+    MISSING_PREREQUISITE = MISSING_PREREQUISITE  # also what a run without the tooling exits with
     UNHEALTHY = 3
     INTERRUPTED = 130

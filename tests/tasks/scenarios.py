@@ -7,7 +7,7 @@ from typing import Any
 from automation import config, images, release
 
 from .conftest import res
-from .k8s import as_list, healthy_items, history
+from .k8s import as_list, healthy_items, history, job
 
 NOT_FOUND = res("", exited=1, stderr="Error: release: not found")
 MINIKUBE_RUNNING = {
@@ -55,6 +55,7 @@ def cluster_reads() -> dict[str, Any]:
         ),
         r"minikube ip": res("192.168.49.2\n"),
         r"minikube docker-env": res(DOCKER_ENV),
+        r"kubectl .*get job/pakaura-migrate-\d+ -o json": res(job()),
     }
 
 
@@ -92,3 +93,8 @@ def deployed_minikube() -> dict[str, Any]:
         r"docker image inspect pakaura-frontend": res(images.source_digest("frontend") + "\n"),
         r"helm history": deployed_history(),
     }
+
+
+def on_kind(scenario: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+    """A minikube scenario's answers minus minikube's own commands, plus kind's `answers`."""
+    return {k: v for k, v in scenario.items() if not k.startswith("minikube")} | answers
