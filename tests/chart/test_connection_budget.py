@@ -24,6 +24,13 @@ def test_workers_default_to_the_cpu_limit_rounded_up(cpu: str, workers: str) -> 
     count("connection budget assertions")
 
 
+def test_a_cpu_limit_written_as_a_number_counts_too() -> None:
+    """`cpu: 2` (a number, as Kubernetes accepts it) works like `cpu: "2"`."""
+    data = config("--set", "api.resources.limits.cpu=2", "--set", "postgresql.maxConnections=200")
+    assert data["API_WORKERS"] == "2"
+    count("connection budget assertions")
+
+
 def test_explicit_workers_and_pools_reach_the_api() -> None:
     data = config(
         "--set", "api.workers=3", "--set", "api.database.poolSize=4",
