@@ -285,14 +285,19 @@ def containers(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def chart(session: nox.Session) -> None:
-    """The Helm chart offline: helm lint --strict and helm template over a value matrix, strict
-    Kubernetes schema validation (1.25/1.33/1.37), FR assertions, invalid values rejected, secrets
-    never leaked, infra/kubernetes up to date, checkov (zero failures, annotated skips), and
-    hadolint on infra/docker/*.Dockerfile. helm/kubectl come from scripts/install_tools.py (cached
-    outside the repo); PAKAURA_HELM=<path> runs the suite with another helm, e.g. Helm 3."""
+    """The Helm chart offline: values.schema.json and the chart README's values table generated
+    from values.yaml (stale → fail), helm lint --strict and helm template over every
+    helm/pakaura/ci/*-values.yaml, strict Kubernetes schema validation (1.25/1.33/1.37), FR,
+    rollout, NetworkPolicy, connection-budget and backup assertions, invalid values rejected
+    readably, secrets never leaked, infra/kubernetes up to date, checkov (zero failures, annotated
+    skips), and hadolint on infra/docker/*.Dockerfile. helm/kubectl come from
+    scripts/install_tools.py, the doc generators from scripts/chart_docs.py (Go proxy + npm), all
+    cached outside the repo; PAKAURA_HELM=<path> runs the suite with another helm, e.g. Helm 3."""
     install_locked(session, "chart")
     tools = session.run("python", "scripts/install_tools.py", silent=True)
     session.log(str(tools).strip())
+    generators = session.run("python", "scripts/chart_docs.py", "--tools", silent=True)
+    session.log(str(generators).strip())
     session.run("pytest", "tests/chart", "-q", "-p", "no:cacheprovider", *session.posargs)
     # Any finding fails, down to "info"; an ignore belongs next to its line as
     # `# hadolint ignore=DLxxxx` with the reason in the Dockerfile.
