@@ -102,7 +102,7 @@ def create_app(settings: Settings) -> FastAPI:
         # Everything imported so far lives as long as the process: keep the garbage collector
         # from re-scanning it on every full collection (shorter pauses under load).
         gc.freeze()
-        cleaner = asyncio.create_task(housekeeping(app))
+        cleaner = app.state.housekeeping = asyncio.create_task(housekeeping(app))
         log.info("api.started", version=__version__, chat_mode=app.state.chat_mode)
         yield
         cleaner.cancel()
