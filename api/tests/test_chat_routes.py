@@ -18,7 +18,7 @@ async def test_chat_contract_and_storage(client: httpx.AsyncClient, auth_headers
     assert isinstance(body["reply"], str)
     assert body["reply"]
     for action in body["actions"]:
-        assert set(action) == {"tool", "arguments", "result"}
+        assert set(action) == {"tool", "effect", "arguments", "result"}
     conversation_id = body["conversation_id"]
 
     second = await client.post(
@@ -128,3 +128,25 @@ async def test_history_sent_to_the_assistant_is_bounded(client, auth_headers, mo
 async def test_chat_needs_a_token(client: httpx.AsyncClient) -> None:
     assert (await client.post(CHAT, json={"message": "hi"})).status_code == 401
     assert (await client.get(CONVERSATIONS)).status_code == 401
+
+
+async def test_actions_stored_before_effects_existed_are_served_with_their_effect(
+    client: httpx.AsyncClient, auth_headers, session
+) -> None:
+    from pakaura_api.models import Message
+    from sqlmodel import select
+
+    body = (await client.post(CHAT, json={"message": "add buy milk"}, headers=auth_headers)).json()
+    cid = body["conversation_id"]
+    [stored] = (
+        await session.exec(
+            select(Message).where(Message.conversation_id == cid, Message.role == "assistant")
+        )
+    ).all()
+    old = [{k: v for k, v in a.items() if k != "effect"} for a in stored.actions]
+    old.append({"tool": "retired_tool", "arguments": {}, "result": {"ok": True}})
+    stored.actions = old
+    session.add(stored)
+    await session.commit()
+    turns = (await client.get(f"{CONVERSATIONS}/{cid}/messages", headers=auth_headers)).json()
+    assert [a["effect"] for a in turns[1]["actions"]] == ["upsert", "none"]

@@ -26,19 +26,6 @@ API_PREFIX = "/api/v1"
 log = structlog.get_logger("pakaura_api")
 
 
-def chat_config(settings: Settings) -> ChatConfig:
-    key = settings.cohere_api_key.get_secret_value() if settings.cohere_api_key else ""
-    return ChatConfig(
-        api_key=key.strip() or None,
-        base_url=settings.cohere_base_url,
-        model=settings.ai_model,
-        temperature=settings.ai_temperature,
-        max_tokens=settings.ai_max_tokens,
-        timeout_seconds=settings.ai_timeout_seconds,
-        max_retries=settings.ai_max_retries,
-    )
-
-
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -72,7 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
         settings.login_attempts_per_client,
         settings.login_window_seconds,
     )
-    app.state.chat_config = chat_config(settings)
+    app.state.chat_config = ChatConfig.from_settings(settings)
     app.state.chat_mode = "ai" if app.state.chat_config.api_key else "demo"
 
     for router in (health.router, auth.router, tasks.router, chat.router):

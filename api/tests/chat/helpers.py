@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pakaura_api.chat import ChatConfig, ChatReply, respond
+from pakaura_api.config import Settings
 from pakaura_api.models import Message, Role, Task
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-DEMO = ChatConfig(api_key=None)
+# The settings' own defaults (no environment, no key): the chat's configuration comes from there.
+DEFAULTS = Settings.model_construct()
+DEMO = ChatConfig.from_settings(DEFAULTS)
 
 
 class Conversation:

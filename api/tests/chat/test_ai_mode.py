@@ -16,22 +16,12 @@ from structlog.testing import capture_logs
 
 from .conftest import NewUser
 from .fake_cohere import API_KEY, Call, FakeCohere, unused_port
-from .helpers import Conversation, add, tasks_of, titles_of
+from .helpers import DEFAULTS, Conversation, add, tasks_of, titles_of
 
 
 def ai_config(fake: FakeCohere, **overrides: Any) -> ChatConfig:
-    settings: dict[str, Any] = {
-        "api_key": API_KEY,
-        "base_url": fake.base_url,
-        "model": "command-a-03-2025",
-        "temperature": 0.3,
-        "max_tokens": 300,
-        "timeout_seconds": 5.0,
-        "max_retries": 1,
-        "max_rounds": 5,
-    }
-    settings.update(overrides)
-    return ChatConfig(**settings)
+    values: dict[str, Any] = {"api_key": API_KEY, "base_url": fake.base_url, "timeout_seconds": 5.0}
+    return ChatConfig.from_settings(DEFAULTS, **{**values, **overrides})
 
 
 async def test_full_tool_loop_adds_completes_and_deletes(
@@ -63,9 +53,9 @@ async def test_full_tool_loop_adds_completes_and_deletes(
     requests = fake_cohere.requests
     assert len(requests) == 4
     first = requests[0]
-    assert first["model"] == "command-a-03-2025"
-    assert first["temperature"] == 0.3
-    assert first["max_tokens"] == 300
+    assert first["model"] == DEFAULTS.ai_model
+    assert first["temperature"] == DEFAULTS.ai_temperature
+    assert first["max_tokens"] == DEFAULTS.ai_max_tokens
     assert first["stream"] is False
     assert first["tools"] == COHERE_TOOLS
     assert first["messages"][0]["role"] == "system"
@@ -236,6 +226,28 @@ async def test_ambiguous_reference_from_the_model_lists_candidates(
     result = json.loads(tool_message["content"][0]["document"]["data"])
     assert result["ok"] is False
     assert sorted(c["title"] for c in result["candidates"]) == ["Review report", "Write report"]
+
+
+async def test_delete_by_an_inexact_title_asks_the_model_to_confirm(
+    session: AsyncSession, new_user: NewUser, fake_cohere: FakeCohere
+) -> None:
+    user = await new_user()
+    report = await add(session, user, "Write report")
+    fake_cohere.rounds = [[Call("delete_task", {"title": "report"})]]
+    fake_cohere.final_text = 'Did you mean "Write report"?'
+    answer = await respond(session, user, "delete report", [], ai_config(fake_cohere))
+    assert answer.actions == []
+    assert await titles_of(session, user) == ["Write report"]
+    [tool_message] = [m for m in fake_cohere.requests[1]["messages"] if m["role"] == "tool"]
+    result = json.loads(tool_message["content"][0]["document"]["data"])
+    assert (result["ok"], result["confirm"], result["task"]["id"]) == (False, True, report.id)
+
+    # The user agrees; the model deletes by id (exact), as the system prompt tells it to.
+    fake_cohere.reset()
+    fake_cohere.rounds = [[Call("delete_task", {"task_id": report.id})]]
+    answer = await respond(session, user, "yes", [], ai_config(fake_cohere))
+    assert [(a.tool, a.effect) for a in answer.actions] == [("delete_task", "delete")]
+    assert await titles_of(session, user) == []
 
 
 # --- falling back to demo mode ----------------------------------------------------------------

@@ -22,22 +22,25 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from pakaura_api.chat import replies
 from pakaura_api.chat.cohere_client import CohereClient, CohereMalformedResponseError, ToolCall
 from pakaura_api.chat.schemas import ChatAction, ChatConfig, Turn
-from pakaura_api.chat.tools import COHERE_TOOLS, execute, is_change
+from pakaura_api.chat.tools import ABILITIES, COHERE_TOOLS, action, execute, is_change
 from pakaura_api.models import Role
 
 HISTORY_LIMIT = 20
 
-SYSTEM_PROMPT = """\
-You are Pakaura's task assistant. You help the user manage THEIR todo list with the tools \
-provided: add, list, complete, reopen (undo a completion), update (rename, priority, due date, \
-description) and delete tasks. Today is {today} ({weekday}).
-Rules:
-- Use the tools for every change; never claim a change you did not make with a tool.
-- Refer to tasks by task_id when you know it from a tool result, otherwise by title.
-- If a tool result has "candidates", do not pick one: list them and ask which one the user means.
-- Give due dates as YYYY-MM-DD, computed from today's date.
-- Delete only when the user clearly asks for it.
-- Answer in one to three short, friendly sentences that name the task(s)."""
+SYSTEM_PROMPT = (
+    "You are Pakaura's task assistant. You help the user manage THEIR todo list with the tools "
+    f"provided: you can {ABILITIES} tasks. Today is {{today}} ({{weekday}}).\n"
+    "Rules:\n"
+    "- Use the tools for every change; never claim a change you did not make with a tool.\n"
+    "- Refer to tasks by task_id when you know it from a tool result, otherwise by title.\n"
+    '- If a tool result has "candidates", do not pick one: list them and ask which one the user '
+    "means.\n"
+    '- If a tool result has "confirm", ask the user whether they mean that task; act on it (by '
+    "task_id) only after they agree.\n"
+    "- Give due dates as YYYY-MM-DD, computed from today's date.\n"
+    "- Delete only when the user clearly asks for it.\n"
+    "- Answer in one to three short, friendly sentences that name the task(s)."
+)
 
 
 def _replayed(message: Turn) -> dict[str, Any] | None:
@@ -124,9 +127,7 @@ async def run_turn(
                 session, user_id, call.function.name, call.function.arguments
             )
             if is_change(call.function.name, result):
-                actions.append(
-                    ChatAction(tool=call.function.name, arguments=arguments, result=result)
-                )
+                actions.append(action(call.function.name, arguments, result))
             messages.append(
                 {
                     "role": "tool",

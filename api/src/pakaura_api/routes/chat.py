@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pakaura_api.chat import ChatConfig, StoredTurn, respond
+from pakaura_api.chat.tools import stored_action
 from pakaura_api.deps import CurrentUserId, ReadSessionDep, SessionDep
 from pakaura_api.models import (
     ID_MAX,
@@ -186,4 +187,9 @@ async def list_messages(
     rows = await session.exec(
         select(Message).where(Message.conversation_id == conversation_id).order_by(col(Message.id))
     )
-    return [MessagePublic.model_validate(row) for row in rows.all()]
+    return [
+        MessagePublic.model_validate(
+            {**row.model_dump(), "actions": [stored_action(a) for a in row.actions or []]}
+        )
+        for row in rows.all()
+    ]

@@ -7,6 +7,7 @@ of several reports), so the rules are strict:
    MATCH_MARGIN points ahead of the runner-up;
 3. several plausible tasks -> no action, the candidates are returned so the caller can ask;
 4. nothing plausible -> no action, "not found".
+`Resolution.exact` tells rule 1 (or an id) from rule 2: deleting asks first unless it is exact.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ class Resolution:
     task: Task | None = None
     candidates: list[Task] = field(default_factory=list)
     error: str | None = None
+    # The task was named exactly (its id, or its whole title): destructive tools act only then.
+    exact: bool = False
 
 
 def match(reference: str, tasks: Sequence[Task]) -> Resolution:
@@ -86,7 +89,7 @@ def match(reference: str, tasks: Sequence[Task]) -> Resolution:
     for wanted in dict.fromkeys([raw, cleaned.casefold()]):
         exact = [task for task in tasks if task.title.strip().casefold() == wanted]
         if len(exact) == 1:
-            return Resolution(task=exact[0])
+            return Resolution(task=exact[0], exact=True)
         if len(exact) > 1:
             return Resolution(
                 candidates=exact, error=f'Several tasks are called "{exact[0].title}".'
@@ -129,7 +132,7 @@ async def resolve(
         task = await repository.get_task(session, user_id, task_id)
         if task is None:
             return Resolution(error=f"There is no task #{task_id}.")
-        return Resolution(task=task)
+        return Resolution(task=task, exact=True)
     tasks = await repository.list_tasks(session, user_id)
     resolution = match(title or "", tasks)
     if resolution.task is None and prefer is not None and resolution.candidates:
