@@ -15,6 +15,12 @@ from pydantic import AfterValidator, model_validator
 from sqlalchemy import JSON, Column, DateTime, Index
 from sqlmodel import Field, SQLModel
 
+# The shared terms live in `terms.py`; re-exported here (`X as X`) for existing imports.
+from pakaura_api.terms import Mode as Mode
+from pakaura_api.terms import Priority as Priority
+from pakaura_api.terms import Role as Role
+from pakaura_api.terms import TaskStatus as TaskStatus
+
 TITLE_MAX = 200
 DESCRIPTION_MAX = 2000
 MESSAGE_MAX = 4000
@@ -66,22 +72,6 @@ def _timestamp(**kwargs: Any) -> Any:
         default_factory=utcnow,
         sa_column=Column(DateTime(timezone=True), nullable=False, **kwargs),
     )
-
-
-class Priority(StrEnum):
-    low = "low"
-    medium = "medium"
-    high = "high"
-
-
-class Role(StrEnum):
-    user = "user"
-    assistant = "assistant"
-
-
-class Mode(StrEnum):
-    ai = "ai"
-    demo = "demo"
 
 
 # --- users -------------------------------------------------------------------------------------

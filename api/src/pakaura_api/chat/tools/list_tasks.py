@@ -13,8 +13,7 @@ from pakaura_api import repository
 from pakaura_api.chat.demo.text import NOCASE
 from pakaura_api.chat.tools.base import DemoCall, Tool, ToolInput, ToolResult, task_summary
 from pakaura_api.chat.wording import task_details
-from pakaura_api.models import ActionEffect
-from pakaura_api.repository import StatusFilter as TaskStatus  # until terms.py lands
+from pakaura_api.models import ActionEffect, TaskStatus
 
 # Enough for any chat answer; a longer list belongs in the task page, not in a model prompt.
 LIST_LIMIT = 50
