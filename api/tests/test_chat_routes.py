@@ -103,18 +103,17 @@ async def test_message_of_4000_chars_is_accepted(client: httpx.AsyncClient, auth
 
 
 async def test_history_sent_to_the_assistant_is_bounded(client, auth_headers, monkeypatch) -> None:
-    from pakaura_api.chat import ChatReply
-    from pakaura_api.routes import chat as chat_route
+    from pakaura_api.chat import ChatReply, service
 
     seen: list[list[str]] = []
-    real = chat_route.respond
+    real = service.respond
 
-    async def spy(session, user_id, message, history, config):  # records, then answers for real
+    async def spy(access, message, history, config, *args):  # records, then answers for real
         seen.append([m.content for m in history])
-        reply: ChatReply = await real(session, user_id, message, history, config)
+        reply: ChatReply = await real(access, message, history, config, *args)
         return reply
 
-    monkeypatch.setattr(chat_route, "respond", spy)
+    monkeypatch.setattr(service, "respond", spy)
     cid = None
     for n in range(12):
         body = {"message": f"hello {n}", **({"conversation_id": cid} if cid else {})}

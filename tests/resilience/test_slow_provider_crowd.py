@@ -339,7 +339,6 @@ SCENARIOS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="reproduces the issue: a turn holds its connection")
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_a_crowd_waiting_on_a_slow_provider_leaves_the_api_to_everyone_else(
     scenario: str, fake_cohere: str, tmp_path: Path, request: pytest.FixtureRequest

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     ai_max_tokens: int = Field(default=300, ge=1)
     ai_timeout_seconds: float = Field(default=30, gt=0)
     ai_max_retries: int = Field(default=1, ge=0)
+    # Chat turns answered at once, per user and per process; beyond either: 429 + Retry-After.
+    chat_max_concurrent_per_user: int = Field(default=2, ge=1)
+    chat_max_concurrent: int = Field(default=16, ge=1)
 
     log_level: str = "INFO"
 

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from pakaura_api import __version__
-from pakaura_api.chat import ChatConfig
+from pakaura_api.chat import ChatConfig, limiter_for
 from pakaura_api.config import Settings
 from pakaura_api.db import create_engine, create_sessionmaker
 from pakaura_api.limits import BodySizeLimitMiddleware, FailedLoginLimiter
@@ -61,6 +61,11 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.chat_config = ChatConfig.from_settings(settings)
     app.state.chat_mode = "ai" if app.state.chat_config.api_key else "demo"
+    app.state.chat_limiter = limiter_for(
+        settings.chat_max_concurrent_per_user,
+        settings.chat_max_concurrent,
+        ai_mode=app.state.chat_mode == "ai",
+    )
 
     for router in (health.router, auth.router, tasks.router, chat.router):
         app.include_router(router, prefix=API_PREFIX)

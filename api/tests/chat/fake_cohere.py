@@ -26,7 +26,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 API_KEY = "fake-cohere-key"
-Failure = Literal["none", "429", "500", "slow", "malformed", "empty", "finish_error"]
+Failure = Literal[
+    "none", "429", "500", "slow", "malformed", "empty", "finish_error", "echo_authorization"
+]
 
 
 @dataclass
@@ -71,10 +73,10 @@ class FakeCohere:
         self.headers.append(dict(request.headers))
         until = self.fail_until_request
         if self.failure != "none" and self.fail_from_request <= index < (until or index + 1):
-            return await self._fail()
+            return await self._fail(request)
         return JSONResponse(self._answer(body, index))
 
-    async def _fail(self) -> Response:
+    async def _fail(self, request: Request) -> Response:
         if self.failure == "429":
             return JSONResponse({"id": "err-429", "message": "rate limit exceeded"}, 429)
         if self.failure == "500":
@@ -86,6 +88,11 @@ class FakeCohere:
             while time.monotonic() < until and not self.closing:  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
             return JSONResponse({"id": "late", "finish_reason": "COMPLETE", "message": {}})
+        if self.failure == "echo_authorization":  # a misbehaving proxy quoting the request
+            echoed = request.headers.get("authorization", "")
+            return JSONResponse(
+                {"id": "err-400", "message": f"invalid request\nAuthorization: {echoed}"}, 400
+            )
         if self.failure == "finish_error":
             return JSONResponse(
                 {"id": "e", "finish_reason": "ERROR", "message": {"role": "assistant"}}

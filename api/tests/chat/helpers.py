@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pakaura_api.chat import ChatConfig, ChatReply, respond
+from pakaura_api.chat.tools import TaskAccess
 from pakaura_api.config import Settings
 from pakaura_api.models import Message, Role, Task
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,7 +25,7 @@ class Conversation:
         self.history: list[Message] = []
 
     async def say(self, text: str) -> ChatReply:
-        answer = await respond(self.session, self.user_id, text, self.history, self.config)
+        answer = await respond(access(self.session, self.user_id), text, self.history, self.config)
         self.history += [
             Message(conversation_id=0, role=Role.user, content=text),
             Message(
@@ -35,6 +37,13 @@ class Conversation:
             ),
         ]
         return answer
+
+
+def access(session: AsyncSession, user_id: int) -> TaskAccess:
+    """The user's tasks as the chat tools reach them: the session's pool in autocommit."""
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine)
+    return TaskAccess(engine.execution_options(isolation_level="AUTOCOMMIT"), user_id)
 
 
 async def tasks_of(session: AsyncSession, user_id: int) -> Sequence[Task]:

@@ -16,7 +16,7 @@ from structlog.testing import capture_logs
 
 from .conftest import NewUser
 from .fake_cohere import API_KEY, Call, FakeCohere, unused_port
-from .helpers import DEFAULTS, Conversation, add, tasks_of, titles_of
+from .helpers import DEFAULTS, Conversation, access, add, tasks_of, titles_of
 
 
 def ai_config(fake: FakeCohere, **overrides: Any) -> ChatConfig:
@@ -37,7 +37,7 @@ async def test_full_tool_loop_adds_completes_and_deletes(
         [Call("delete_task", {"title": "buy milk"}), Call("list_tasks", {"status": "all"})],
     ]
     fake_cohere.final_text = "Added and completed demo Kubernetes; deleted Buy milk."
-    answer = await respond(session, user, "Do the things", [], ai_config(fake_cohere))
+    answer = await respond(access(session, user), "Do the things", [], ai_config(fake_cohere))
 
     assert answer.mode is Mode.ai
     assert answer.reply == fake_cohere.final_text
@@ -139,7 +139,7 @@ async def test_history_is_replayed_before_the_new_message(
             ],
         ),
     ] + [Message(conversation_id=0, role=Role.user, content=f"old {n}") for n in range(30)]
-    answer = await respond(session, user, "Delete it", history, ai_config(fake_cohere))
+    answer = await respond(access(session, user), "Delete it", history, ai_config(fake_cohere))
     assert answer.mode is Mode.ai
     messages = fake_cohere.requests[0]["messages"]
     assert messages[0]["role"] == "system"
@@ -149,7 +149,7 @@ async def test_history_is_replayed_before_the_new_message(
     assert replayed[-1]["content"] == "old 29"
 
     short = history[:2]
-    await respond(session, user, "Delete it", short, ai_config(fake_cohere))
+    await respond(access(session, user), "Delete it", short, ai_config(fake_cohere))
     messages = fake_cohere.requests[1]["messages"]
     assert [message["role"] for message in messages] == ["system", "user", "assistant", "user"]
     assert messages[1]["content"] == "Add a task to demo Kubernetes"
@@ -162,7 +162,7 @@ async def test_round_cap_stops_a_looping_model(
     user = await new_user()
     fake_cohere.rounds = [[Call("add_task", {"title": "again"})]]
     fake_cohere.repeat_tool_calls = True
-    answer = await respond(session, user, "loop", [], ai_config(fake_cohere, max_rounds=3))
+    answer = await respond(access(session, user), "loop", [], ai_config(fake_cohere, max_rounds=3))
     assert len(fake_cohere.requests) == 3
     assert answer.mode is Mode.ai
     assert "stopped" in answer.reply
@@ -190,7 +190,7 @@ async def test_invalid_tool_arguments_become_tool_errors(
         ]
     ]
     fake_cohere.final_text = "Something went wrong with those."
-    answer = await respond(session, user, "garbage please", [], ai_config(fake_cohere))
+    answer = await respond(access(session, user), "garbage please", [], ai_config(fake_cohere))
     assert answer.mode is Mode.ai
     assert answer.reply == fake_cohere.final_text
     assert answer.actions == []
@@ -219,7 +219,7 @@ async def test_ambiguous_reference_from_the_model_lists_candidates(
     await add(session, user, "Write report")
     await add(session, user, "Review report")
     fake_cohere.rounds = [[Call("delete_task", {"title": "report"})]]
-    answer = await respond(session, user, "delete report", [], ai_config(fake_cohere))
+    answer = await respond(access(session, user), "delete report", [], ai_config(fake_cohere))
     assert answer.actions == []
     assert await titles_of(session, user) == ["Write report", "Review report"]
     [tool_message] = [m for m in fake_cohere.requests[1]["messages"] if m["role"] == "tool"]
@@ -235,7 +235,7 @@ async def test_delete_by_an_inexact_title_asks_the_model_to_confirm(
     report = await add(session, user, "Write report")
     fake_cohere.rounds = [[Call("delete_task", {"title": "report"})]]
     fake_cohere.final_text = 'Did you mean "Write report"?'
-    answer = await respond(session, user, "delete report", [], ai_config(fake_cohere))
+    answer = await respond(access(session, user), "delete report", [], ai_config(fake_cohere))
     assert answer.actions == []
     assert await titles_of(session, user) == ["Write report"]
     [tool_message] = [m for m in fake_cohere.requests[1]["messages"] if m["role"] == "tool"]
@@ -245,7 +245,7 @@ async def test_delete_by_an_inexact_title_asks_the_model_to_confirm(
     # The user agrees; the model deletes by id (exact), as the system prompt tells it to.
     fake_cohere.reset()
     fake_cohere.rounds = [[Call("delete_task", {"task_id": report.id})]]
-    answer = await respond(session, user, "yes", [], ai_config(fake_cohere))
+    answer = await respond(access(session, user), "yes", [], ai_config(fake_cohere))
     assert [(a.tool, a.effect) for a in answer.actions] == [("delete_task", "delete")]
     assert await titles_of(session, user) == []
 
@@ -272,7 +272,7 @@ async def test_provider_failure_falls_back_to_demo_in_time(
 
     started = time.monotonic()
     with capture_logs() as logs:
-        answer = await respond(session, user, "Add a task to demo Kubernetes", [], config)
+        answer = await respond(access(session, user), "Add a task to demo Kubernetes", [], config)
     elapsed = time.monotonic() - started
 
     assert elapsed < timeout + 1, f"fallback took {elapsed:.2f}s"
@@ -300,9 +300,8 @@ async def test_failure_mid_loop_keeps_done_actions_and_does_not_repeat_them(
     ]
     fake_cohere.failure = "500"
     fake_cohere.fail_from_request = 1
-    answer = await respond(
-        session, user, "Add a task to buy milk", [], ai_config(fake_cohere, max_retries=0)
-    )
+    config = ai_config(fake_cohere, max_retries=0)
+    answer = await respond(access(session, user), "Add a task to buy milk", [], config)
     assert answer.mode is Mode.demo
     assert [action.tool for action in answer.actions] == ["add_task"]
     assert answer.actions[0].result["task"]["title"] == "buy milk"
@@ -317,9 +316,8 @@ async def test_failure_after_a_read_only_round_lets_demo_do_the_work(
     fake_cohere.rounds = [[Call("list_tasks", {})], [Call("add_task", {"title": "buy milk"})]]
     fake_cohere.failure = "429"
     fake_cohere.fail_from_request = 1
-    answer = await respond(
-        session, user, "Add a task to buy milk", [], ai_config(fake_cohere, max_retries=0)
-    )
+    config = ai_config(fake_cohere, max_retries=0)
+    answer = await respond(access(session, user), "Add a task to buy milk", [], config)
     assert answer.mode is Mode.demo
     assert [action.tool for action in answer.actions] == ["add_task"]
     assert await titles_of(session, user) == ["buy milk"]
@@ -331,7 +329,7 @@ async def test_no_key_means_demo_without_calling_the_provider(
     user = await new_user()
     for key in (None, ""):
         config = ai_config(fake_cohere, api_key=key)
-        answer = await respond(session, user, "Show my tasks", [], config)
+        answer = await respond(access(session, user), "Show my tasks", [], config)
         assert answer.mode is Mode.demo
     assert fake_cohere.requests == []
 

@@ -17,12 +17,17 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from pakaura_api.chat import replies
 from pakaura_api.chat.cohere_client import CohereClient, CohereMalformedResponseError, ToolCall
 from pakaura_api.chat.schemas import ChatAction, ChatConfig, Turn
-from pakaura_api.chat.tools import ABILITIES, COHERE_TOOLS, action, execute, is_change
+from pakaura_api.chat.tools import (
+    ABILITIES,
+    COHERE_TOOLS,
+    TaskAccess,
+    action,
+    execute,
+    is_change,
+)
 from pakaura_api.models import Role
 
 HISTORY_LIMIT = 20
@@ -85,8 +90,7 @@ def build_messages(message: str, history: Sequence[Turn], today: date) -> list[d
 
 async def run_turn(
     client: CohereClient,
-    session: AsyncSession,
-    user_id: int,
+    access: TaskAccess,
     message: str,
     history: Sequence[Turn],
     config: ChatConfig,
@@ -123,9 +127,7 @@ async def run_turn(
             assistant["tool_plan"] = response.message.tool_plan
         messages.append(assistant)
         for call in calls:
-            arguments, result = await execute(
-                session, user_id, call.function.name, call.function.arguments
-            )
+            arguments, result = await execute(access, call.function.name, call.function.arguments)
             if is_change(call.function.name, result):
                 actions.append(action(call.function.name, arguments, result))
             messages.append(

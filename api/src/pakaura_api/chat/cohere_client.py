@@ -10,11 +10,15 @@ one JSON response (see the reference `cohere-v2-chat.md`), so this module implem
 - Retries only for 429, 5xx and connection errors, at most `max_retries`, with a small backoff
   that never sleeps past the deadline (a dead provider must not stall a chat request).
 - Every failure becomes a `CohereError` subclass, so the caller has one family to fall back on.
+- A provider's error body is never kept as received (a misbehaving provider or proxy may echo the
+  request's `Authorization` header): errors carry the status, a reason and at most a redacted
+  excerpt of the body (`redacted_excerpt`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 import time
 from functools import cache
@@ -26,6 +30,10 @@ import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 BACKOFF_SECONDS = 0.2
+EXCERPT_CHARS = 120
+_BEARER = re.compile(r"(?i)\bbearer\s+[^\s\"',;}]+")
+# Long opaque strings (API keys, tokens, JWT parts) are redacted wherever they appear.
+_OPAQUE = re.compile(r"[A-Za-z0-9_\-.]{32,}")
 # A failing provider should be detected quickly even with a generous read timeout.
 CONNECT_TIMEOUT_SECONDS = 5.0
 
@@ -210,27 +218,40 @@ class CohereClient:
             raise CohereTimeoutError(f"no answer within {budget:.1f}s") from exc
         except httpx.TransportError as exc:  # refused, reset, DNS, protocol errors
             raise CohereConnectionError(f"transport error: {type(exc).__name__}") from exc
-        return _parse(response)
+        return _parse(response, self._api_key)
 
 
-def _error_message(response: httpx.Response) -> str:
+def redacted_excerpt(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """At most EXCERPT_CHARS of `text`, with secrets, bearer tokens and long opaque strings
+    replaced by "[redacted]" and control characters by spaces (one log-safe line)."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    text = _BEARER.sub("Bearer [redacted]", text)
+    text = _OPAQUE.sub("[redacted]", text)
+    text = "".join(char if char.isprintable() else " " for char in text)
+    return text[:EXCERPT_CHARS]
+
+
+def _error_message(response: httpx.Response, api_key: str) -> str:
     try:
         data = response.json()
     except ValueError:
-        return response.text[:200]
-    return str(data.get("message", ""))[:200] if isinstance(data, dict) else ""
+        data = None
+    text = str(data.get("message", "")) if isinstance(data, dict) else response.text[:2000]
+    return redacted_excerpt(text, (api_key,))
 
 
-def _parse(response: httpx.Response) -> ChatResponse:
+def _parse(response: httpx.Response, api_key: str) -> ChatResponse:
     status = response.status_code
     if status in (401, 403):
-        raise CohereAuthError(_error_message(response), status)
+        raise CohereAuthError(_error_message(response, api_key), status)
     if status == 429:
-        raise CohereRateLimitError(_error_message(response), status)
+        raise CohereRateLimitError(_error_message(response, api_key), status)
     if status >= 500:
-        raise CohereServerError(_error_message(response), status)
+        raise CohereServerError(_error_message(response, api_key), status)
     if status != 200:
-        raise CohereRequestError(_error_message(response), status)
+        raise CohereRequestError(_error_message(response, api_key), status)
     try:
         parsed = ChatResponse.model_validate_json(response.content)
     except ValidationError as exc:

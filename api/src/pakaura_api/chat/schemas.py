@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pakaura_api.config import Settings
 from pakaura_api.models import ActionPublic as ChatAction
 from pakaura_api.models import Mode
+from pakaura_api.repository.conversations import StoredMessage as StoredTurn
 
 # A turn's actions are reported in the API's public shape (`ActionPublic`): one definition serves
 # the chat response, the stored messages and the chat package.
@@ -63,12 +63,3 @@ class Turn(Protocol):
 
     @property
     def actions(self) -> list[dict[str, Any]] | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class StoredTurn:
-    """History read without the ORM: building a `Message` object per row cost ~20 us each."""
-
-    role: str
-    content: str
-    actions: list[dict[str, Any]] | None

@@ -10,18 +10,22 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from pakaura_api import repository
 from pakaura_api.chat import replies
-from pakaura_api.chat.demo.intents import SmallTalk, Unknown, parse
+from pakaura_api.chat.demo.intents import Parsed, SmallTalk, Unknown, parse
 from pakaura_api.chat.schemas import ChatReply, Turn
-from pakaura_api.chat.tools import TOOLS, DemoCall, action, execute, is_change
+from pakaura_api.chat.tools import TOOLS, DemoCall, TaskAccess, action, execute, is_change
 from pakaura_api.chat.tools.base import TaskReference
 from pakaura_api.chat.tools.resolve import match
 from pakaura_api.models import Mode, Role
 
 _SMALL_TALK = {"greeting": replies.GREETING, "thanks": replies.THANKS, "help": replies.HELP}
+
+
+def needs_tasks(parsed: Parsed) -> bool:
+    """Whether answering looks at the user's existing tasks (read them with the turn, then)."""
+    if isinstance(parsed, SmallTalk):
+        return parsed.kind == "yes"  # confirming a deletion
+    return isinstance(parsed, list) and any(TOOLS[call.tool].reads_tasks for call in parsed)
 
 
 def last_touched_task_id(history: Sequence[Turn]) -> int | None:
@@ -41,14 +45,15 @@ def last_touched_task_id(history: Sequence[Turn]) -> int | None:
 
 
 async def demo_respond(
-    session: AsyncSession,
-    user_id: int,
+    access: TaskAccess,
     message: str,
     history: Sequence[Turn],
     today: date | None = None,
+    parsed: Parsed | None = None,
 ) -> ChatReply:
     today = today or date.today()
-    parsed = parse(message, today)
+    if parsed is None:
+        parsed = parse(message, today)
     if isinstance(parsed, Unknown):
         return _say(replies.UNKNOWN)
     if isinstance(parsed, SmallTalk):
@@ -61,11 +66,11 @@ async def demo_respond(
             return _say(replies.KEPT if pending is not None else replies.THANKS)
         else:
             return _say(_SMALL_TALK[parsed.kind])
-    call = await _choose(session, user_id, parsed)
+    call = await _choose(access, parsed)
     arguments = _arguments(call, history)
     if arguments is None:
         return _say(replies.WHICH_TASK)
-    arguments, result = await execute(session, user_id, call.tool, arguments)
+    arguments, result = await execute(access, call.tool, arguments)
     if not result.get("ok"):
         return _say(replies.describe_failure(result))
     reply = TOOLS[call.tool].describe(arguments, result, today)
@@ -91,14 +96,14 @@ def _arguments(call: DemoCall, history: Sequence[Turn]) -> dict[str, Any] | None
     return None if task_id is None else {"task_id": task_id, **call.arguments}
 
 
-async def _choose(session: AsyncSession, user_id: int, calls: list[DemoCall]) -> DemoCall:
+async def _choose(access: TaskAccess, calls: list[DemoCall]) -> DemoCall:
     """One reading of the message. "Rename talk to mom to call mom" has several: prefer the one
     whose reference names a task exactly (the longest), then one that resolves confidently;
     otherwise the first (its error is reported)."""
     if len(calls) == 1:
         return calls[0]
-    tasks = await repository.list_tasks(session, user_id)
-    titles = {task.title.casefold() for task in tasks}
+    tasks = await access.all()
+    titles = {task["title"].casefold() for task in tasks}
     exact = [call for call in calls if (call.reference or "").casefold() in titles]
     if exact:
         return max(exact, key=lambda call: len(call.reference or ""))

@@ -12,7 +12,6 @@ import json
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pakaura_api.chat.tools import (
     add_task,
@@ -22,6 +21,7 @@ from pakaura_api.chat.tools import (
     reopen_task,
     update_task,
 )
+from pakaura_api.chat.tools.access import TaskAccess
 from pakaura_api.chat.tools.base import DemoCall, Tool, ToolResult
 from pakaura_api.chat.wording import either
 from pakaura_api.models import ActionEffect, ActionPublic
@@ -91,9 +91,9 @@ def is_change(tool_name: str, result: ToolResult) -> bool:
 
 
 async def execute(
-    session: AsyncSession, user_id: int, name: str, raw_arguments: str | dict[str, Any] | None
+    access: TaskAccess, name: str, raw_arguments: str | dict[str, Any] | None
 ) -> tuple[dict[str, Any], ToolResult]:
-    """Run tool `name` for `user_id`; returns (the parsed arguments, the result)."""
+    """Run tool `name` on `access.user_id`'s tasks; returns (the parsed arguments, the result)."""
     arguments = parse_arguments(raw_arguments)
     if isinstance(arguments, str):
         return {"raw": str(raw_arguments)[:500]}, {"ok": False, "error": arguments}
@@ -104,7 +104,7 @@ async def execute(
         validated: BaseModel = tool.input_model.model_validate(arguments)
     except ValidationError as exc:
         return arguments, {"ok": False, "error": _validation_message(exc)}
-    return arguments, await tool.run(session, user_id, validated)
+    return arguments, await tool.run(access, validated)
 
 
 __all__ = [
@@ -113,6 +113,7 @@ __all__ = [
     "DEMO_ORDER",
     "TOOLS",
     "DemoCall",
+    "TaskAccess",
     "Tool",
     "ToolResult",
     "action",

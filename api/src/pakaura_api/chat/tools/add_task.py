@@ -7,11 +7,10 @@ from datetime import date
 from typing import Any
 
 from pydantic import Field
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from pakaura_api import repository
 from pakaura_api.chat.demo.dates import find_date
 from pakaura_api.chat.demo.text import NOCASE, PRIO, PRIORITY_WORDS, clean_title
+from pakaura_api.chat.tools.access import TaskAccess
 from pakaura_api.chat.tools.base import DemoCall, Tool, ToolInput, ToolResult, ok
 from pakaura_api.chat.wording import quoted_title, task_details
 from pakaura_api.models import DESCRIPTION_MAX, TITLE_MAX, ActionEffect, Priority, TaskCreate
@@ -35,14 +34,14 @@ class AddTaskInput(ToolInput):
     )
 
 
-async def run(session: AsyncSession, user_id: int, args: AddTaskInput) -> ToolResult:
+async def run(access: TaskAccess, args: AddTaskInput) -> ToolResult:
     data = TaskCreate(
         title=args.title,
         description=args.description,
         priority=args.priority,
         due_date=args.due_date,
     )
-    return ok(await repository.create_task(session, user_id, data))
+    return ok(await access.create(data))
 
 
 def describe(arguments: dict[str, Any], result: ToolResult, today: date) -> str:
@@ -130,4 +129,5 @@ TOOL = Tool(
     describe=describe,
     demo_parse=demo_parse,
     demo_rank=60,  # last: "add"/"make"/"new" lead many sentences that other tools claim first
+    reads_tasks=False,
 )

@@ -15,9 +15,9 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from pakaura_api.models import TITLE_MAX, ActionEffect, Task
+from pakaura_api.chat.tools.access import TaskAccess
+from pakaura_api.models import TITLE_MAX, ActionEffect
 
 ToolResult = dict[str, Any]
 
@@ -79,7 +79,7 @@ class Tool(Generic[InputT]):
     # For the model (Cohere `function.description`).
     description: str
     input_model: type[InputT]
-    run: Callable[[AsyncSession, int, InputT], Awaitable[ToolResult]]
+    run: Callable[[TaskAccess, InputT], Awaitable[ToolResult]]
     # What a successful call does to the task list (`ActionPublic.effect`).
     effect: ActionEffect
     # What the assistant can do with it, completing "I can ... tasks" (prompt, help, unknown).
@@ -92,6 +92,9 @@ class Tool(Generic[InputT]):
     # ("mark X as not done" is a reopen before it is a completion).
     demo_rank: int
     destructive: bool = False
+    # Whether it looks at existing tasks: the demo assistant then reads the user's tasks in the
+    # turn's one read, beforehand (add_task never does: one round trip less).
+    reads_tasks: bool = True
 
     @property
     def changes_tasks(self) -> bool:
@@ -155,9 +158,8 @@ def _inline(schema: JsonSchemaValue) -> JsonSchemaValue:
     return inlined
 
 
-def task_summary(task: Task | Mapping[str, Any]) -> dict[str, Any]:
-    """The task as tools report it (and as the UI/model reads it), from a row or an ORM object."""
-    row = task if isinstance(task, Mapping) else task.model_dump()
+def task_summary(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The task as tools report it (and as the UI/model reads it)."""
     due_date = row["due_date"]
     return {
         "id": row["id"],
@@ -169,11 +171,15 @@ def task_summary(task: Task | Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def ok(task: Task, **extra: Any) -> ToolResult:
+# A task that was there when the tool looked and gone when it wrote (deleted meanwhile).
+GONE = "That task was just deleted."
+
+
+def ok(task: Mapping[str, Any], **extra: Any) -> ToolResult:
     return {"ok": True, "task": task_summary(task), **extra}
 
 
-def error(message: str, candidates: list[Task] | None = None) -> ToolResult:
+def error(message: str, candidates: list[dict[str, Any]] | None = None) -> ToolResult:
     result: ToolResult = {"ok": False, "error": message}
     if candidates:
         result["candidates"] = [task_summary(task) for task in candidates]

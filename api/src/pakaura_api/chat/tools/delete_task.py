@@ -6,11 +6,10 @@ import re
 from datetime import date
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from pakaura_api import repository
 from pakaura_api.chat.demo.text import NOCASE, reference
+from pakaura_api.chat.tools.access import TaskAccess
 from pakaura_api.chat.tools.base import (
+    GONE,
     DemoCall,
     TaskReference,
     Tool,
@@ -28,8 +27,8 @@ class DeleteTaskInput(TaskReference):
     pass
 
 
-async def run(session: AsyncSession, user_id: int, args: DeleteTaskInput) -> ToolResult:
-    found = await resolve(session, user_id, args.task_id, args.title)
+async def run(access: TaskAccess, args: DeleteTaskInput) -> ToolResult:
+    found = await resolve(access, args.task_id, args.title)
     if found.task is None:
         return error(found.error or "Task not found.", found.candidates)
     if not found.exact:
@@ -38,12 +37,11 @@ async def run(session: AsyncSession, user_id: int, args: DeleteTaskInput) -> Too
             "ok": False,
             "confirm": True,
             "error": f'No task is called exactly "{args.title}". Did you mean '
-            f'"{found.task.title}"? Ask the user; delete it by task_id once they agree.',
+            f'"{found.task["title"]}"? Ask the user; delete it by task_id once they agree.',
             "task": task_summary(found.task),
         }
-    result = ok(found.task, deleted=True)  # summarise before the row is gone
-    await repository.delete_task(session, found.task)
-    return result
+    deleted = await access.delete(found.task["id"])
+    return ok(deleted, deleted=True) if deleted else error(GONE)
 
 
 def describe(arguments: dict[str, Any], result: ToolResult, today: date) -> str:

@@ -7,10 +7,9 @@ from datetime import date
 from typing import Any
 
 from pydantic import Field
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from pakaura_api import repository
 from pakaura_api.chat.demo.text import NOCASE
+from pakaura_api.chat.tools.access import TaskAccess
 from pakaura_api.chat.tools.base import DemoCall, Tool, ToolInput, ToolResult, task_summary
 from pakaura_api.chat.wording import task_details
 from pakaura_api.models import ActionEffect, TaskStatus
@@ -27,9 +26,8 @@ class ListTasksInput(ToolInput):
     )
 
 
-async def run(session: AsyncSession, user_id: int, args: ListTasksInput) -> ToolResult:
-    # Read-only: plain rows, not ORM objects (the list is the most common chat request).
-    tasks = await repository.list_task_records(await session.connection(), user_id, args.status)
+async def run(access: TaskAccess, args: ListTasksInput) -> ToolResult:
+    tasks = await access.list(args.status)
     return {
         "ok": True,
         "status": args.status.value,

@@ -6,11 +6,9 @@ import re
 from datetime import date
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from pakaura_api import repository
 from pakaura_api.chat.demo.text import NOCASE, NOT_A_QUESTION, reference
-from pakaura_api.chat.tools.base import DemoCall, TaskReference, Tool, ToolResult, error, ok
+from pakaura_api.chat.tools.access import TaskAccess
+from pakaura_api.chat.tools.base import GONE, DemoCall, TaskReference, Tool, ToolResult, error, ok
 from pakaura_api.chat.tools.resolve import resolve
 from pakaura_api.chat.wording import quoted_title
 from pakaura_api.models import ActionEffect, TaskUpdate
@@ -20,16 +18,14 @@ class ReopenTaskInput(TaskReference):
     pass
 
 
-async def run(session: AsyncSession, user_id: int, args: ReopenTaskInput) -> ToolResult:
-    found = await resolve(
-        session, user_id, args.task_id, args.title, prefer=lambda task: task.completed
-    )
+async def run(access: TaskAccess, args: ReopenTaskInput) -> ToolResult:
+    found = await resolve(access, args.task_id, args.title, prefer=lambda task: task["completed"])
     if found.task is None:
         return error(found.error or "Task not found.", found.candidates)
-    if not found.task.completed:
+    if not found.task["completed"]:
         return ok(found.task, changed=False, note="The task was not completed.")
-    task = await repository.update_task(session, found.task, TaskUpdate(completed=False))
-    return ok(task, changed=True)
+    task = await access.update(found.task["id"], TaskUpdate(completed=False))
+    return ok(task, changed=True) if task else error(GONE)
 
 
 def describe(arguments: dict[str, Any], result: ToolResult, today: date) -> str:

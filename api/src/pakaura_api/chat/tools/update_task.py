@@ -7,9 +7,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import Field, model_validator
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from pakaura_api import repository
 from pakaura_api.chat.demo.dates import parse_date
 from pakaura_api.chat.demo.text import (
     NOCASE,
@@ -19,7 +17,8 @@ from pakaura_api.chat.demo.text import (
     priority_named,
     reference,
 )
-from pakaura_api.chat.tools.base import DemoCall, TaskReference, Tool, ToolResult, error, ok
+from pakaura_api.chat.tools.access import TaskAccess
+from pakaura_api.chat.tools.base import GONE, DemoCall, TaskReference, Tool, ToolResult, error, ok
 from pakaura_api.chat.tools.resolve import resolve
 from pakaura_api.chat.wording import due
 from pakaura_api.models import DESCRIPTION_MAX, TITLE_MAX, ActionEffect, Priority, TaskUpdate
@@ -57,14 +56,15 @@ class UpdateTaskInput(TaskReference):
         return values
 
 
-async def run(session: AsyncSession, user_id: int, args: UpdateTaskInput) -> ToolResult:
-    found = await resolve(session, user_id, args.task_id, args.title)
+async def run(access: TaskAccess, args: UpdateTaskInput) -> ToolResult:
+    found = await resolve(access, args.task_id, args.title)
     if found.task is None:
         return error(found.error or "Task not found.", found.candidates)
-    previous_title = found.task.title
     changes = args.changes()
-    task = await repository.update_task(session, found.task, TaskUpdate(**changes))
-    return ok(task, changed=True, previous_title=previous_title, fields=sorted(changes))
+    task = await access.update(found.task["id"], TaskUpdate(**changes))
+    if task is None:
+        return error(GONE)
+    return ok(task, changed=True, previous_title=found.task["title"], fields=sorted(changes))
 
 
 def describe(arguments: dict[str, Any], result: ToolResult, today: date) -> str:

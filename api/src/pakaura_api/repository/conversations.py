@@ -1,0 +1,442 @@
+"""Conversation and message storage, scoped to one user (the chat's queries).
+
+A chat turn never holds a connection while the assistant thinks, so it talks to the database in
+short, separate steps, each ONE statement (one round trip) on a connection checked out just for it:
+- `read_turn`: ownership of the conversation, its last messages and (when the demo assistant
+  needs them) the user's tasks, as one UNION ALL;
+- the tools' task changes (each its own statement, see `chat/tools/access.py`);
+- `store_turn`: the conversation (new, or its `updated_at` touched) and both messages of the turn.
+  On PostgreSQL one statement (a data-modifying CTE); SQLite has no such CTEs, so there it is one
+  short transaction of two statements.
+The pages served by `GET /conversations` and `GET /conversations/{id}/messages` are one statement
+each, too (ownership folded in).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    insert,
+    literal,
+    null,
+    select,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlmodel import col
+
+from pakaura_api.models import ID_MAX, Conversation, Message, Task
+from pakaura_api.terms import Mode, Role
+
+HISTORY_LIMIT = 20  # messages a turn reads back: bounds prompt size and latency
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """A stored message as the assistant reads it (plain row: no ORM object per message)."""
+
+    role: str
+    content: str
+    actions: list[dict[str, Any]] | None
+
+
+@dataclass(frozen=True, slots=True)
+class TurnContext:
+    history: list[StoredMessage]
+    # The user's tasks (summary fields), newest first; None when not asked for.
+    tasks: list[dict[str, Any]] | None
+
+
+def valid_id(value: int) -> bool:
+    """Ids are 32-bit INTEGER columns: anything outside cannot exist (404, never a 500)."""
+    return 0 < value <= ID_MAX
+
+
+# --- one turn's read ---------------------------------------------------------------------------
+
+# Columns of the union; absent values are typed NULLs so every branch has the same shape.
+_KIND, _ID, _TEXT, _DETAIL, _LABEL, _ACTIONS, _DUE, _DONE, _AT = range(9)
+
+
+def _typed_null(type_: Any) -> Any:
+    return cast(null(), type_)
+
+
+def _history_branch() -> Any:
+    owned = (
+        select(col(Conversation.id))
+        .where(
+            col(Conversation.id) == bindparam("conversation_id"),
+            col(Conversation.user_id) == bindparam("user_id"),
+        )
+        .scalar_subquery()
+    )
+    recent = (
+        select(Message)
+        .where(col(Message.conversation_id) == owned)
+        .order_by(col(Message.id).desc())
+        .limit(HISTORY_LIMIT)
+        .subquery("recent")
+    )
+    return select(
+        literal("m", String).label("kind"),
+        recent.c.id,
+        recent.c.content,
+        _typed_null(String),
+        cast(recent.c.role, String),
+        recent.c.actions,
+        _typed_null(Date),
+        _typed_null(Boolean),
+        recent.c.created_at,
+    )
+
+
+def _owner_branch() -> Any:
+    return select(
+        literal("c", String),
+        col(Conversation.id),
+        _typed_null(String),
+        _typed_null(String),
+        _typed_null(String),
+        _typed_null(JSON),
+        _typed_null(Date),
+        _typed_null(Boolean),
+        col(Conversation.updated_at),
+    ).where(
+        col(Conversation.id) == bindparam("conversation_id"),
+        col(Conversation.user_id) == bindparam("user_id"),
+    )
+
+
+def _tasks_branch() -> Any:
+    return select(
+        literal("t", String),
+        col(Task.id),
+        col(Task.title),
+        col(Task.description),
+        cast(col(Task.priority), String),
+        _typed_null(JSON),
+        col(Task.due_date),
+        col(Task.completed),
+        col(Task.created_at),
+    ).where(col(Task.user_id) == bindparam("user_id"), *_visible_tasks())
+
+
+def _visible_tasks() -> list[Any]:
+    # Soft-deleted tasks (when the table has `deleted_at`) are invisible to the chat.
+    deleted_at = Task.__table__.c.get("deleted_at")  # type: ignore[attr-defined]
+    return [] if deleted_at is None else [deleted_at.is_(None)]
+
+
+# Built once per shape: (conversation?, tasks?).
+_READS = {
+    (True, True): union_all(_history_branch(), _owner_branch(), _tasks_branch()),
+    (True, False): union_all(_history_branch(), _owner_branch()),
+    (False, True): _tasks_branch(),
+}
+
+
+async def read_turn(
+    engine: AsyncEngine, user_id: int, conversation_id: int | None, with_tasks: bool
+) -> TurnContext | None:
+    """What a turn needs, in one round trip (none when it needs nothing), on a connection held
+    for that statement only; None when `conversation_id` is not one of this user's."""
+    if conversation_id is not None and not valid_id(conversation_id):
+        return None
+    if conversation_id is None and not with_tasks:
+        return TurnContext(history=[], tasks=None)
+    query = _READS[conversation_id is not None, with_tasks]
+    params = {"user_id": user_id, "conversation_id": conversation_id}
+    async with engine.connect() as connection:
+        rows = (await connection.execute(query, params)).all()
+    history: list[tuple[int, StoredMessage]] = []
+    tasks: list[tuple[datetime, int, dict[str, Any]]] = []
+    owned = conversation_id is None
+    for row in rows:
+        kind = row[_KIND]
+        if kind == "c":
+            owned = True
+        elif kind == "m":
+            history.append((row[_ID], StoredMessage(row[_LABEL], row[_TEXT], row[_ACTIONS])))
+        else:
+            due = row[_DUE]
+            record = {
+                "id": row[_ID],
+                "title": row[_TEXT],
+                "description": row[_DETAIL],
+                "priority": row[_LABEL],
+                "due_date": _date(due),
+                "completed": bool(row[_DONE]),
+            }
+            tasks.append((_aware(row[_AT]), row[_ID], record))
+    if not owned:
+        return None
+    history.sort(key=lambda pair: pair[0])
+    tasks.sort(key=lambda triple: (triple[0], triple[1]), reverse=True)  # newest first
+    return TurnContext(
+        history=[message for _, message in history],
+        tasks=[record for *_, record in tasks] if with_tasks else None,
+    )
+
+
+def _date(value: date | str | None) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _aware(value: datetime | str) -> datetime:
+    if isinstance(value, str):  # a typed NULL's column type can leave SQLite's text as is
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# --- one turn's write --------------------------------------------------------------------------
+
+_MESSAGE_COLUMNS = ("role", "content", "mode", "actions")
+_MESSAGES: Any = Message.__table__  # type: ignore[attr-defined]
+
+
+def _messages(conversation: Any) -> Any:
+    """Both messages of the turn, for the conversation id `conversation` yields."""
+    rows = []
+    for who in ("user", "assistant"):
+        rows.append(
+            {
+                "conversation_id": conversation,
+                **{
+                    name: bindparam(f"{who}_{name}", type_=_MESSAGES.c[name].type)
+                    for name in _MESSAGE_COLUMNS
+                },
+                "created_at": bindparam("now", type_=_MESSAGES.c.created_at.type),
+            }
+        )
+    return rows
+
+
+def _pg_store(new: bool) -> Any:
+    if new:
+        target = (
+            insert(Conversation)
+            .values(
+                user_id=bindparam("owner"),
+                title=bindparam("new_title"),
+                created_at=bindparam("now"),
+                updated_at=bindparam("now"),
+            )
+            .returning(col(Conversation.id))
+            .cte("conversation")
+        )
+    else:
+        target = (
+            update(Conversation)
+            .where(
+                col(Conversation.id) == bindparam("conversation"),
+                col(Conversation.user_id) == bindparam("owner"),
+            )
+            .values(updated_at=bindparam("now"))
+            .returning(col(Conversation.id))
+            .cte("conversation")
+        )
+    conversation = select(target.c.id).scalar_subquery()
+    return (
+        insert(Message)
+        .values(_messages(conversation))
+        .add_cte(target)
+        .returning(col(Message.conversation_id))
+    )
+
+
+_PG_STORE = {new: _pg_store(new) for new in (True, False)}
+_NEW_CONVERSATION = (
+    insert(Conversation)
+    .values(
+        user_id=bindparam("owner"),
+        title=bindparam("new_title"),
+        created_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+    .returning(col(Conversation.id))
+)
+_TOUCH_CONVERSATION = (
+    update(Conversation)
+    .where(
+        col(Conversation.id) == bindparam("conversation"),
+        col(Conversation.user_id) == bindparam("owner"),
+    )
+    .values(updated_at=bindparam("now"))
+    .returning(col(Conversation.id))
+)
+_ADD_MESSAGES = insert(Message).values(_messages(bindparam("conversation", type_=Integer)))
+
+
+class ConversationGone(Exception):  # noqa: N818 (reads as the condition it reports)
+    """The conversation was deleted while the turn ran."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewTurn:
+    user_id: int
+    conversation_id: int | None  # None: start a conversation titled `title`
+    title: str
+    message: str
+    reply: str
+    mode: Mode
+    actions: list[dict[str, Any]]
+    now: datetime
+
+
+async def store_turn(engine: AsyncEngine, turn: NewTurn) -> int:
+    """Store the turn (and the conversation when it is new); returns the conversation id.
+
+    `engine` must be in autocommit: on PostgreSQL this is ONE statement; on SQLite a short
+    transaction of two."""
+    params: dict[str, Any] = {
+        "owner": turn.user_id,
+        "conversation": turn.conversation_id,
+        "new_title": turn.title,
+        "now": turn.now,
+        "user_role": Role.user,
+        "user_content": turn.message,
+        "user_mode": None,
+        "user_actions": [],
+        "assistant_role": Role.assistant,
+        "assistant_content": turn.reply,
+        "assistant_mode": turn.mode,
+        "assistant_actions": turn.actions,
+    }
+    new = turn.conversation_id is None
+    async with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            stored = (await connection.execute(_PG_STORE[new], params)).first()
+            if stored is None or stored[0] is None:  # pragma: no cover (NOT NULL refuses first)
+                raise ConversationGone
+            return int(stored[0])
+        async with connection.begin():
+            first = _NEW_CONVERSATION if new else _TOUCH_CONVERSATION
+            conversation_id = (await connection.execute(first, params)).scalar()
+            if conversation_id is None:
+                raise ConversationGone
+            params["conversation"] = conversation_id
+            await connection.execute(_ADD_MESSAGES, params)
+        return int(conversation_id)
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+_CONVERSATION_PAGE = (
+    select(
+        col(Conversation.id),
+        col(Conversation.title),
+        col(Conversation.created_at),
+        col(Conversation.updated_at),
+    )
+    .where(col(Conversation.user_id) == bindparam("user_id"))
+    .order_by(col(Conversation.updated_at).desc(), col(Conversation.id).desc())
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+
+
+async def conversation_page(
+    connection: AsyncConnection, user_id: int, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """Up to `limit` conversations from `offset`, most recently active first; and whether more
+    exist (one row more is read to know)."""
+    params = {"user_id": user_id, "limit": limit + 1, "offset": offset}
+    rows = (await connection.execute(_CONVERSATION_PAGE, params)).all()
+    page = [
+        {"id": row[0], "title": row[1], "created_at": row[2], "updated_at": row[3]}
+        for row in rows[:limit]
+    ]
+    return page, len(rows) > limit
+
+
+def _message_page(before: bool) -> Any:
+    page = select(Message).where(col(Message.conversation_id) == bindparam("conversation_id"))
+    if before:
+        page = page.where(col(Message.id) < bindparam("before"))
+    newest = page.order_by(col(Message.id).desc()).limit(bindparam("limit")).subquery("page")
+    # The owned conversation's one row, outer-joined to the page: no row at all means "not this
+    # user's conversation"; one row of NULLs means "no messages (before that id)".
+    return (
+        select(
+            newest.c.id,
+            cast(newest.c.role, String),
+            newest.c.content,
+            cast(newest.c.mode, String),
+            newest.c.actions,
+            newest.c.created_at,
+        )
+        .select_from(Conversation)
+        .outerjoin(newest, true())
+        .where(
+            col(Conversation.id) == bindparam("conversation_id"),
+            col(Conversation.user_id) == bindparam("user_id"),
+        )
+        .order_by(newest.c.id.desc())
+    )
+
+
+_MESSAGE_PAGES = {before: _message_page(before) for before in (True, False)}
+
+
+async def message_page(
+    connection: AsyncConnection,
+    user_id: int,
+    conversation_id: int,
+    limit: int,
+    before: int | None,
+) -> tuple[list[dict[str, Any]], bool] | None:
+    """The newest `limit` messages with `id < before` (all newest without it), oldest first,
+    and whether older ones exist; None when it is not this user's conversation."""
+    if not valid_id(conversation_id):
+        return None
+    if before is not None and before > ID_MAX:  # every id is older than that
+        before = None
+    params: dict[str, Any] = {
+        "user_id": user_id,
+        "conversation_id": conversation_id,
+        "limit": limit + 1,
+        "before": before,
+    }
+    rows = (await connection.execute(_MESSAGE_PAGES[before is not None], params)).all()
+    if not rows:
+        return None
+    found = [row for row in rows if row[0] is not None]
+    page = [
+        {
+            "id": row[0],
+            "role": row[1],
+            "content": row[2],
+            "mode": row[3],
+            "actions": row[4] or [],
+            "created_at": _aware(row[5]),
+        }
+        for row in reversed(found[:limit])
+    ]
+    return page, len(found) > limit
+
+
+__all__ = [
+    "HISTORY_LIMIT",
+    "ConversationGone",
+    "NewTurn",
+    "StoredMessage",
+    "TurnContext",
+    "conversation_page",
+    "message_page",
+    "read_turn",
+    "store_turn",
+    "valid_id",
+]
