@@ -31,6 +31,7 @@ from sqlalchemy import (
     null,
     select,
     true,
+    type_coerce,
     union_all,
     update,
 )
@@ -207,21 +208,28 @@ _MESSAGE_COLUMNS = ("role", "content", "mode", "actions")
 _MESSAGES: Any = Message.__table__  # type: ignore[attr-defined]
 
 
-def _messages(conversation: Any) -> Any:
-    """Both messages of the turn, for the conversation id `conversation` yields."""
-    rows = []
-    for who in ("user", "assistant"):
-        rows.append(
-            {
-                "conversation_id": conversation,
-                **{
-                    name: bindparam(f"{who}_{name}", type_=_MESSAGES.c[name].type)
-                    for name in _MESSAGE_COLUMNS
-                },
-                "created_at": bindparam("now", type_=_MESSAGES.c.created_at.type),
-            }
+def _typed(typed: Any, parameter: str, column: str) -> Any:
+    type_ = _MESSAGES.c[column].type
+    return typed(bindparam(parameter, type_=type_), type_)
+
+
+def _messages(conversation: Any, typed: Any) -> Any:
+    """INSERT of both messages of the turn into the conversation `conversation` yields.
+
+    INSERT … SELECT … UNION ALL SELECT, not a multi-row VALUES (which SQLAlchemy compiles anew
+    for every call). `typed` is `cast` on PostgreSQL (the union's columns need their types) and
+    `type_coerce` on SQLite (where CAST to JSON would mean NUMERIC)."""
+    rows = union_all(
+        *(
+            select(
+                conversation,
+                *(_typed(typed, f"{who}_{name}", name) for name in _MESSAGE_COLUMNS),
+                _typed(typed, "now", "created_at"),
+            )
+            for who in ("user", "assistant")
         )
-    return rows
+    )
+    return insert(Message).from_select(["conversation_id", *_MESSAGE_COLUMNS, "created_at"], rows)
 
 
 def _pg_store(new: bool) -> Any:
@@ -249,12 +257,7 @@ def _pg_store(new: bool) -> Any:
             .cte("conversation")
         )
     conversation = select(target.c.id).scalar_subquery()
-    return (
-        insert(Message)
-        .values(_messages(conversation))
-        .add_cte(target)
-        .returning(col(Message.conversation_id))
-    )
+    return _messages(conversation, cast).add_cte(target).returning(col(Message.conversation_id))
 
 
 _PG_STORE = {new: _pg_store(new) for new in (True, False)}
@@ -277,7 +280,7 @@ _TOUCH_CONVERSATION = (
     .values(updated_at=bindparam("now"))
     .returning(col(Conversation.id))
 )
-_ADD_MESSAGES = insert(Message).values(_messages(bindparam("conversation", type_=Integer)))
+_ADD_MESSAGES = _messages(type_coerce(bindparam("conversation"), Integer), type_coerce)
 
 
 class ConversationGone(Exception):  # noqa: N818 (reads as the condition it reports)
