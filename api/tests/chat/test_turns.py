@@ -20,6 +20,7 @@ from pakaura_api.main import create_app
 from pakaura_api.migrate import run_migrations
 from structlog.testing import capture_logs
 
+from ..conftest import PASSWORD
 from .fake_cohere import API_KEY, Call, FakeCohere
 
 CHAT = "/api/v1/chat"
@@ -30,7 +31,7 @@ MakeClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 async def sign_up(client: httpx.AsyncClient) -> dict[str, str]:
     response = await client.post(
         "/api/v1/auth/signup",
-        json={"email": f"turn-{uuid.uuid4().hex[:10]}@example.com", "password": "correct horse"},
+        json={"email": f"turn-{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD},
     )
     assert response.status_code == 201, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}

@@ -9,7 +9,7 @@ dates, executor), `replies.py` (fixed sentences, built from the registry), `serv
 
 from pakaura_api.chat.limits import ChatBusy, ChatLimiter, limiter_for
 from pakaura_api.chat.schemas import ChatAction, ChatConfig, ChatReply, StoredTurn, Turn
-from pakaura_api.chat.service import ConversationNotFound, chat_turn, respond
+from pakaura_api.chat.service import ConversationNotFound, TurnRequest, chat_turn, respond
 
 __all__ = [
     "ChatAction",
@@ -20,6 +20,7 @@ __all__ = [
     "ConversationNotFound",
     "StoredTurn",
     "Turn",
+    "TurnRequest",
     "chat_turn",
     "limiter_for",
     "respond",

@@ -2,8 +2,8 @@
 
 The turn never holds a database connection or transaction while the assistant thinks (a slow
 provider would otherwise exhaust the pool for everyone):
-1. `read_turn`: conversation ownership, history and — when the demo assistant will need them —
-   the user's tasks, in ONE statement; the connection goes straight back to the pool;
+1. `read_turn`: the token check, conversation ownership, history and — when the demo assistant
+   will need them — the user's tasks, in ONE statement; the connection goes straight back;
 2. `respond`: the AI (Cohere tool use) or the demo assistant; each tool call is its own statement
    on a connection checked out just for it (`TaskAccess`), applied once, when the tool runs;
 3. `store_turn`: the conversation and both messages, ONE statement (PostgreSQL).
@@ -22,6 +22,7 @@ run only from an answer that arrived.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import structlog
@@ -36,6 +37,7 @@ from pakaura_api.chat.schemas import ChatAction, ChatConfig, ChatReply, Turn
 from pakaura_api.chat.tools import TaskAccess
 from pakaura_api.models import MESSAGE_MAX, TITLE_MAX, ChatResponse, Mode, utcnow
 from pakaura_api.repository import conversations
+from pakaura_api.security import Principal
 
 logger = structlog.get_logger(__name__)
 
@@ -101,22 +103,28 @@ def title_from(message: str) -> str:
     return short[:TITLE_MAX]
 
 
-async def chat_turn(
-    engine: AsyncEngine,
-    config: ChatConfig,
-    user_id: int,
-    message: str,
-    conversation_id: int | None,
-) -> ChatResponse:
+@dataclass(frozen=True, slots=True)
+class TurnRequest:
+    principal: Principal  # a decoded token: checked against the database in the turn's read
+    message: str
+    conversation_id: int | None
+    task_cap: int  # MAX_TASKS_PER_USER
+
+
+async def chat_turn(engine: AsyncEngine, config: ChatConfig, turn: TurnRequest) -> ChatResponse:
     """Read, answer and store one turn (see the module docstring); `engine` is in autocommit."""
     today = date.today()
+    message, conversation_id, user_id = turn.message, turn.conversation_id, turn.principal.user_id
     parsed = None if config.api_key else parse(message, today)
     context = await conversations.read_turn(
-        engine, user_id, conversation_id, with_tasks=parsed is not None and needs_tasks(parsed)
+        engine,
+        turn.principal,
+        conversation_id,
+        with_tasks=parsed is not None and needs_tasks(parsed),
     )
     if context is None:
         raise ConversationNotFound
-    access = TaskAccess(engine, user_id, context.tasks)
+    access = TaskAccess(engine, turn.principal, turn.task_cap, context.tasks)
     answer = await respond(access, message, context.history, config, today, parsed)
     actions = [done.model_dump(mode="json") for done in answer.actions]
     stored_id = await conversations.store_turn(

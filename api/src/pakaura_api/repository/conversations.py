@@ -22,6 +22,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
+    DateTime,
     Integer,
     String,
     bindparam,
@@ -39,6 +40,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col
 
 from pakaura_api.models import ID_MAX, Conversation, Message, Task
+from pakaura_api.repository.tokens import AUTH, TokenNoLongerValid, auth_params
+from pakaura_api.security import Principal
 from pakaura_api.terms import Mode, Role
 
 HISTORY_LIMIT = 20  # messages a turn reads back: bounds prompt size and latency
@@ -104,6 +107,21 @@ def _history_branch() -> Any:
     )
 
 
+def _auth_branch() -> Any:
+    """One row when the token is still valid (`tokens.AUTH`): the turn's token check, folded in."""
+    return select(
+        literal("a", String),
+        AUTH.c.id,
+        _typed_null(String),
+        _typed_null(String),
+        _typed_null(String),
+        _typed_null(JSON),
+        _typed_null(Date),
+        _typed_null(Boolean),
+        _typed_null(DateTime(timezone=True)),
+    ).select_from(AUTH)
+
+
 def _owner_branch() -> Any:
     return select(
         literal("c", String),
@@ -141,33 +159,43 @@ def _visible_tasks() -> list[Any]:
     return [] if deleted_at is None else [deleted_at.is_(None)]
 
 
+def _read(conversation: bool, tasks: bool) -> Any:
+    branches = [_history_branch(), _owner_branch()] if conversation else []
+    branches.append(_auth_branch())
+    if tasks:
+        branches.append(_tasks_branch())
+    return union_all(*branches)
+
+
 # Built once per shape: (conversation?, tasks?).
-_READS = {
-    (True, True): union_all(_history_branch(), _owner_branch(), _tasks_branch()),
-    (True, False): union_all(_history_branch(), _owner_branch()),
-    (False, True): _tasks_branch(),
-}
+_READS = {(c, t): _read(c, t) for c in (True, False) for t in (True, False)}
 
 
 async def read_turn(
-    engine: AsyncEngine, user_id: int, conversation_id: int | None, with_tasks: bool
+    engine: AsyncEngine, principal: Principal, conversation_id: int | None, with_tasks: bool
 ) -> TurnContext | None:
-    """What a turn needs, in one round trip (none when it needs nothing), on a connection held
-    for that statement only; None when `conversation_id` is not one of this user's."""
+    """What a turn needs, in one round trip on a connection held for that statement only: the
+    token check, and the conversation's history and the user's tasks when asked for. None when
+    `conversation_id` is not one of this user's; `TokenNoLongerValid` for a revoked token."""
     if conversation_id is not None and not valid_id(conversation_id):
-        return None
-    if conversation_id is None and not with_tasks:
-        return TurnContext(history=[], tasks=None)
+        conversation_id = 0  # cannot exist: still check the token first
     query = _READS[conversation_id is not None, with_tasks]
-    params = {"user_id": user_id, "conversation_id": conversation_id}
+    params = {
+        **auth_params(principal),
+        "user_id": principal.user_id,
+        "conversation_id": conversation_id,
+    }
     async with engine.connect() as connection:
         rows = (await connection.execute(query, params)).all()
     history: list[tuple[int, StoredMessage]] = []
     tasks: list[tuple[datetime, int, dict[str, Any]]] = []
     owned = conversation_id is None
+    authorized = False
     for row in rows:
         kind = row[_KIND]
-        if kind == "c":
+        if kind == "a":
+            authorized = True
+        elif kind == "c":
             owned = True
         elif kind == "m":
             history.append((row[_ID], StoredMessage(row[_LABEL], row[_TEXT], row[_ACTIONS])))
@@ -182,6 +210,8 @@ async def read_turn(
                 "completed": bool(row[_DONE]),
             }
             tasks.append((_aware(row[_AT]), row[_ID], record))
+    if not authorized:
+        raise TokenNoLongerValid
     if not owned:
         return None
     history.sort(key=lambda pair: pair[0])

@@ -12,9 +12,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pakaura_api.chat import ChatBusy, ChatConfig, ChatLimiter, ConversationNotFound, chat_turn
+from pakaura_api.chat import (
+    ChatBusy,
+    ChatConfig,
+    ChatLimiter,
+    ConversationNotFound,
+    TurnRequest,
+    chat_turn,
+)
 from pakaura_api.chat.tools import stored_action
-from pakaura_api.deps import CurrentUserId
+from pakaura_api.deps import CurrentPrincipal, CurrentUserId, SettingsDep
 from pakaura_api.models import (
     ChatRequest,
     ChatResponse,
@@ -41,7 +48,7 @@ MESSAGES_DEFAULT, MESSAGES_MAX = 100, 500
 
 def _engine(request: Request) -> AsyncEngine:
     """The app's pool in autocommit: each statement of a turn is its own short transaction."""
-    engine: AsyncEngine = request.app.state.read_engine
+    engine: AsyncEngine = request.app.state.autocommit_engine
     return engine
 
 
@@ -58,15 +65,16 @@ def _not_found() -> HTTPException:
 
 
 @router.post("/chat", responses={**NOT_FOUND, **BUSY})
-async def chat(body: ChatRequest, request: Request, user_id: CurrentUserId) -> ChatResponse:
+async def chat(
+    body: ChatRequest, request: Request, principal: CurrentPrincipal, settings: SettingsDep
+) -> ChatResponse:
     """Send a message; the assistant answers and may add, change or delete the user's tasks."""
     config: ChatConfig = request.app.state.chat_config
     limiter: ChatLimiter = request.app.state.chat_limiter
+    turn = TurnRequest(principal, body.message, body.conversation_id, settings.max_tasks_per_user)
     try:
-        with limiter.turn(user_id):
-            return await chat_turn(
-                _engine(request), config, user_id, body.message, body.conversation_id
-            )
+        with limiter.turn(principal.user_id):
+            return await chat_turn(_engine(request), config, turn)
     except ChatBusy as error:
         raise _busy(error) from None
     except (ConversationNotFound, conversations.ConversationGone):

@@ -11,9 +11,10 @@ from pydantic import Field
 from pakaura_api.chat.demo.dates import find_date
 from pakaura_api.chat.demo.text import NOCASE, PRIO, PRIORITY_WORDS, clean_title
 from pakaura_api.chat.tools.access import TaskAccess
-from pakaura_api.chat.tools.base import DemoCall, Tool, ToolInput, ToolResult, ok
+from pakaura_api.chat.tools.base import DemoCall, Tool, ToolInput, ToolResult, error, ok
 from pakaura_api.chat.wording import quoted_title, task_details
 from pakaura_api.models import DESCRIPTION_MAX, TITLE_MAX, ActionEffect, Priority, TaskCreate
+from pakaura_api.repository import TaskLimitReached
 
 
 class AddTaskInput(ToolInput):
@@ -41,7 +42,10 @@ async def run(access: TaskAccess, args: AddTaskInput) -> ToolResult:
         priority=args.priority,
         due_date=args.due_date,
     )
-    return ok(await access.create(data))
+    try:
+        return ok(await access.create(data))
+    except TaskLimitReached as limit:
+        return error(f"You already have {limit.limit} tasks, the most allowed; delete some first.")
 
 
 def describe(arguments: dict[str, Any], result: ToolResult, today: date) -> str:

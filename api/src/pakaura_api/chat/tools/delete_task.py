@@ -1,4 +1,5 @@
-"""delete_task: delete one of the user's tasks — only on an exact reference, else ask first."""
+"""delete_task: delete one of the user's tasks (soft: restorable within the undo window) — only
+on an exact reference, else ask first."""
 
 from __future__ import annotations
 
@@ -40,8 +41,9 @@ async def run(access: TaskAccess, args: DeleteTaskInput) -> ToolResult:
             f'"{found.task["title"]}"? Ask the user; delete it by task_id once they agree.',
             "task": task_summary(found.task),
         }
-    deleted = await access.delete(found.task["id"])
-    return ok(deleted, deleted=True) if deleted else error(GONE)
+    if not await access.delete(found.task["id"]):
+        return error(GONE)
+    return ok(found.task, deleted=True)
 
 
 def describe(arguments: dict[str, Any], result: ToolResult, today: date) -> str:
