@@ -279,3 +279,27 @@ async def test_tool_calls_of_an_ai_turn_on_sqlite(tmp_path: Path, fake_cohere: F
     assert [task["title"] for task in tasks] == ["lite"]
     listed = [m for m in fake_cohere.requests[2]["messages"] if m["role"] == "tool"][-1]
     assert '"count": 1' in listed["content"][0]["document"]["data"]
+
+
+async def test_a_revoked_token_cannot_chat(client: httpx.AsyncClient) -> None:
+    headers = await sign_up(client)
+    first = await client.post(CHAT, json={"message": "add buy milk"}, headers=headers)
+    cid = first.json()["conversation_id"]
+    assert (await client.post("/api/v1/auth/logout", headers=headers)).status_code == 204
+    for body in ({"message": "hi"}, {"message": "hi", "conversation_id": cid}):
+        refused = await client.post(CHAT, json=body, headers=headers)
+        assert refused.status_code == 401, refused.text
+    assert (await client.get(CONVERSATIONS, headers=headers)).status_code == 401
+
+
+async def test_the_task_cap_is_a_plain_answer_in_chat(make_client: MakeClient) -> None:
+    async with make_client(max_tasks_per_user=1) as client:
+        headers = await sign_up(client)
+        assert (await client.post(CHAT, json={"message": "add one"}, headers=headers)).json()[
+            "actions"
+        ]
+        refused = await client.post(CHAT, json={"message": "add two"}, headers=headers)
+    assert refused.status_code == 200
+    assert refused.json()["actions"] == []
+    reply = refused.json()["reply"]
+    assert reply == "You already have the most tasks allowed (1); delete some first."

@@ -45,7 +45,7 @@ async def run(access: TaskAccess, args: AddTaskInput) -> ToolResult:
     try:
         return ok(await access.create(data))
     except TaskLimitReached as limit:
-        return error(f"You already have {limit.limit} tasks, the most allowed; delete some first.")
+        return error(f"You already have the most tasks allowed ({limit.limit}); delete some first.")
 
 
 def describe(arguments: dict[str, Any], result: ToolResult, today: date) -> str:
