@@ -9,7 +9,15 @@ dates, executor), `replies.py` (fixed sentences, built from the registry), `serv
 
 from pakaura_api.chat.limits import ChatBusy, ChatLimiter, limiter_for
 from pakaura_api.chat.schemas import ChatAction, ChatConfig, ChatReply, StoredTurn, Turn
-from pakaura_api.chat.service import ConversationNotFound, TurnRequest, chat_turn, respond
+from pakaura_api.chat.service import (
+    ConversationNotFound,
+    OpenTurn,
+    TurnRequest,
+    answer_turn,
+    chat_turn,
+    open_turn,
+    respond,
+)
 
 __all__ = [
     "ChatAction",
@@ -18,10 +26,13 @@ __all__ = [
     "ChatLimiter",
     "ChatReply",
     "ConversationNotFound",
+    "OpenTurn",
     "StoredTurn",
     "Turn",
     "TurnRequest",
+    "answer_turn",
     "chat_turn",
     "limiter_for",
+    "open_turn",
     "respond",
 ]

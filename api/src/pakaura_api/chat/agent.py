@@ -19,7 +19,7 @@ from typing import Any
 
 from pakaura_api.chat import replies
 from pakaura_api.chat.cohere_client import CohereClient, CohereMalformedResponseError, ToolCall
-from pakaura_api.chat.schemas import ChatAction, ChatConfig, Turn
+from pakaura_api.chat.schemas import ChatAction, ChatConfig, Turn, TurnCancelled, TurnEvents
 from pakaura_api.chat.tools import (
     ABILITIES,
     COHERE_TOOLS,
@@ -97,11 +97,17 @@ async def run_turn(
     actions: list[ChatAction],
     deadline: float | None = None,
     today: date | None = None,
+    events: TurnEvents | None = None,
 ) -> str:
-    """Run the tool loop; returns the reply text. Raises CohereError on provider failure."""
+    """Run the tool loop; returns the reply text. Raises CohereError on provider failure and
+    `TurnCancelled` (before a provider call or a tool call) when `events` says so.
+
+    With `events`, the model's answer text is streamed to `events.delta` as it arrives and each
+    task change is reported to `events.action` once applied."""
     today = today or date.today()
     messages = build_messages(message, history, today)
     for _round in range(config.max_rounds):
+        _stop_if_cancelled(events)
         response = await client.chat(
             model=config.model,
             messages=messages,
@@ -109,6 +115,7 @@ async def run_turn(
             temperature=config.temperature,
             max_tokens=config.max_tokens,
             deadline=deadline,
+            on_text=events.delta if events is not None else None,
         )
         calls = response.message.tool_calls or []
         if not calls:
@@ -127,9 +134,13 @@ async def run_turn(
             assistant["tool_plan"] = response.message.tool_plan
         messages.append(assistant)
         for call in calls:
+            _stop_if_cancelled(events)
             arguments, result = await execute(access, call.function.name, call.function.arguments)
             if is_change(call.function.name, result):
-                actions.append(action(call.function.name, arguments, result))
+                done = action(call.function.name, arguments, result)
+                actions.append(done)
+                if events is not None:
+                    await events.action(done)
             messages.append(
                 {
                     "role": "tool",
@@ -141,6 +152,11 @@ async def run_turn(
     summary = replies.summarise(actions, today)
     stop = "I stopped there — that took more steps than I allow for one message."
     return f"{summary} {stop}".strip()
+
+
+def _stop_if_cancelled(events: TurnEvents | None) -> None:
+    if events is not None and events.cancelled:
+        raise TurnCancelled
 
 
 def deadline_after(seconds: float) -> float:

@@ -36,6 +36,14 @@ class ChatLimiter:
     @contextmanager
     def turn(self, user_id: int) -> Iterator[None]:
         """Hold a slot for one turn of `user_id`, or raise `ChatBusy`."""
+        self.acquire(user_id)
+        try:
+            yield
+        finally:
+            self.release(user_id)
+
+    def acquire(self, user_id: int) -> None:
+        """Take a slot (`ChatBusy` when none is free); every `acquire` needs its `release`."""
         if self._running[user_id] >= self.per_user:
             raise ChatBusy(
                 f"You already have {self.per_user} messages being answered; "
@@ -46,13 +54,12 @@ class ChatLimiter:
             raise ChatBusy("The assistant is busy; try again in a moment", self.retry_after)
         self._running[user_id] += 1
         self._total += 1
-        try:
-            yield
-        finally:
-            self._total -= 1
-            self._running[user_id] -= 1
-            if not self._running[user_id]:
-                del self._running[user_id]
+
+    def release(self, user_id: int) -> None:
+        self._total -= 1
+        self._running[user_id] -= 1
+        if not self._running[user_id]:
+            del self._running[user_id]
 
 
 # Suggested waits: a demo turn takes milliseconds, an AI turn seconds.

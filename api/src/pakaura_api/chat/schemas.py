@@ -13,7 +13,15 @@ from pakaura_api.repository.conversations import StoredMessage as StoredTurn
 
 # A turn's actions are reported in the API's public shape (`ActionPublic`): one definition serves
 # the chat response, the stored messages and the chat package.
-__all__ = ["ChatAction", "ChatConfig", "ChatReply", "StoredTurn", "Turn"]
+__all__ = [
+    "ChatAction",
+    "ChatConfig",
+    "ChatReply",
+    "StoredTurn",
+    "Turn",
+    "TurnCancelled",
+    "TurnEvents",
+]
 
 
 class ChatConfig(BaseModel):
@@ -63,3 +71,25 @@ class Turn(Protocol):
 
     @property
     def actions(self) -> list[dict[str, Any]] | None: ...
+
+
+class TurnEvents(Protocol):
+    """Where a streamed turn's progress goes, as it happens (`chat/streaming.py`)."""
+
+    @property
+    def cancelled(self) -> bool:
+        """The client went away: stop at the next safe point (never inside a tool call)."""
+        ...
+
+    @property
+    def streamed(self) -> str:
+        """The reply text sent so far."""
+        ...
+
+    async def delta(self, text: str) -> None: ...
+
+    async def action(self, action: ChatAction) -> None: ...
+
+
+class TurnCancelled(Exception):  # noqa: N818 (reads as the condition it reports)
+    """Raised at a safe point (before a provider call or a tool call) of a cancelled turn."""

@@ -21,6 +21,7 @@ run only from an answer that arrived.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -33,7 +34,14 @@ from pakaura_api.chat.agent import deadline_after, run_turn
 from pakaura_api.chat.cohere_client import CohereClient, CohereError
 from pakaura_api.chat.demo.assistant import demo_respond, needs_tasks
 from pakaura_api.chat.demo.intents import Parsed, parse
-from pakaura_api.chat.schemas import ChatAction, ChatConfig, ChatReply, Turn
+from pakaura_api.chat.schemas import (
+    ChatAction,
+    ChatConfig,
+    ChatReply,
+    Turn,
+    TurnCancelled,
+    TurnEvents,
+)
 from pakaura_api.chat.tools import TaskAccess
 from pakaura_api.models import MESSAGE_MAX, TITLE_MAX, ChatResponse, Mode, utcnow
 from pakaura_api.repository import conversations
@@ -42,6 +50,7 @@ from pakaura_api.security import Principal
 logger = structlog.get_logger(__name__)
 
 PROVIDER_TROUBLE = "(The AI assistant stopped responding, so I stopped there.)"
+CANCELLED = "(Stopped: the reply was cancelled.)"
 REPLY_STORED_MAX = MESSAGE_MAX * 4  # the column's size: a very long reply must not fail the turn
 TITLE_CHARS = 80
 
@@ -57,13 +66,32 @@ async def respond(
     config: ChatConfig,
     today: date | None = None,
     parsed: Parsed | None = None,
+    events: TurnEvents | None = None,
 ) -> ChatReply:
-    """Answer one user message; every task change made is listed in `actions`."""
+    """Answer one user message; every task change made is listed in `actions`. A cancelled
+    (streamed) turn stops at the next safe point and answers with what was done."""
     today = today or date.today()
-    if not config.api_key:
-        return await demo_respond(access, message, history, today, parsed)
-
+    mode = Mode.ai if config.api_key else Mode.demo
     actions: list[ChatAction] = []
+    try:
+        if not config.api_key:
+            return await demo_respond(access, message, history, today, parsed, events)
+        return await _ai_respond(access, message, history, config, today, actions, events)
+    except TurnCancelled:
+        summary = replies.summarise(actions, today)
+        return ChatReply(reply=f"{summary} {CANCELLED}".strip(), mode=mode, actions=actions)
+
+
+async def _ai_respond(
+    access: TaskAccess,
+    message: str,
+    history: Sequence[Turn],
+    config: ChatConfig,
+    today: date,
+    actions: list[ChatAction],
+    events: TurnEvents | None,
+) -> ChatReply:
+    assert config.api_key
     try:
         async with CohereClient(
             api_key=config.api_key,
@@ -80,6 +108,7 @@ async def respond(
                 actions,
                 deadline=deadline_after(config.timeout_seconds),
                 today=today,
+                events=events,
             )
     except CohereError as exc:
         logger.warning(
@@ -92,7 +121,7 @@ async def respond(
         if actions:
             summary = replies.summarise(actions, today)
             return ChatReply(reply=f"{summary} {PROVIDER_TROUBLE}", mode=Mode.demo, actions=actions)
-        return await demo_respond(access, message, history, today)
+        return await demo_respond(access, message, history, today, events=events)
     return ChatReply(reply=text, mode=Mode.ai, actions=actions)
 
 
@@ -111,29 +140,61 @@ class TurnRequest:
     task_cap: int  # MAX_TASKS_PER_USER
 
 
-async def chat_turn(engine: AsyncEngine, config: ChatConfig, turn: TurnRequest) -> ChatResponse:
-    """Read, answer and store one turn (see the module docstring); `engine` is in autocommit."""
+@dataclass(frozen=True, slots=True)
+class OpenTurn:
+    """A turn whose reads are done (and whose conversation exists, when streamed)."""
+
+    request: TurnRequest
+    context: conversations.TurnContext
+    conversation_id: int | None
+    parsed: Parsed | None
+    today: date
+    mode: Mode  # the mode it starts in (an AI turn may end in demo mode)
+
+
+async def open_turn(
+    engine: AsyncEngine, config: ChatConfig, turn: TurnRequest, *, start_conversation: bool = False
+) -> OpenTurn:
+    """The turn's one read (`ConversationNotFound`, `TokenNoLongerValid`). A streamed turn names
+    its conversation first (`meta`), so `start_conversation` creates a new one now."""
     today = date.today()
-    message, conversation_id, user_id = turn.message, turn.conversation_id, turn.principal.user_id
-    parsed = None if config.api_key else parse(message, today)
+    parsed = None if config.api_key else parse(turn.message, today)
     context = await conversations.read_turn(
         engine,
         turn.principal,
-        conversation_id,
+        turn.conversation_id,
         with_tasks=parsed is not None and needs_tasks(parsed),
     )
     if context is None:
         raise ConversationNotFound
-    access = TaskAccess(engine, turn.principal, turn.task_cap, context.tasks)
-    answer = await respond(access, message, context.history, config, today, parsed)
+    conversation_id = turn.conversation_id
+    if conversation_id is None and start_conversation:
+        conversation_id = await conversations.start_conversation(
+            engine, turn.principal.user_id, title_from(turn.message), utcnow()
+        )
+    mode = Mode.ai if config.api_key else Mode.demo
+    return OpenTurn(turn, context, conversation_id, parsed, today, mode)
+
+
+async def answer_turn(
+    engine: AsyncEngine, config: ChatConfig, opened: OpenTurn, events: TurnEvents | None = None
+) -> ChatResponse:
+    """Answer and store an opened turn; with `events`, streamed as it happens."""
+    turn = opened.request
+    access = TaskAccess(engine, turn.principal, turn.task_cap, opened.context.tasks)
+    answer = await respond(
+        access, turn.message, opened.context.history, config, opened.today, opened.parsed, events
+    )
+    if events is not None:
+        await _stream_the_rest(events, answer.reply)
     actions = [done.model_dump(mode="json") for done in answer.actions]
     stored_id = await conversations.store_turn(
         engine,
         conversations.NewTurn(
-            user_id=user_id,
-            conversation_id=conversation_id,
-            title=title_from(message),
-            message=message,
+            user_id=turn.principal.user_id,
+            conversation_id=opened.conversation_id,
+            title=title_from(turn.message),
+            message=turn.message,
             reply=answer.reply[:REPLY_STORED_MAX],
             mode=answer.mode,
             actions=actions,
@@ -148,3 +209,27 @@ async def chat_turn(engine: AsyncEngine, config: ChatConfig, turn: TurnRequest) 
             "actions": actions,
         }
     )
+
+
+async def chat_turn(engine: AsyncEngine, config: ChatConfig, turn: TurnRequest) -> ChatResponse:
+    """Read, answer and store one turn (see the module docstring); `engine` is in autocommit."""
+    return await answer_turn(engine, config, await open_turn(engine, config, turn))
+
+
+# Up to four words (each with the space before it) per piece; the reply's trailing space last.
+_PIECES = re.compile(r"(?:\s*\S+){1,4}|\s+$")
+
+
+async def _stream_the_rest(events: TurnEvents, reply: str) -> None:
+    """Stream what the reader has not seen of the reply (a demo reply: all of it, a few words
+    per `delta`). When the reply is not a continuation of what was streamed (the AI failed
+    mid-answer and the demo assistant answered), `done` carries the reply to show instead."""
+    if events.cancelled or not reply.startswith(events.streamed):
+        return
+    for piece in pieces(reply[len(events.streamed) :]):
+        await events.delta(piece)
+
+
+def pieces(text: str) -> list[str]:
+    """`text` in pieces of a few words that join back into exactly `text`."""
+    return _PIECES.findall(text)

@@ -313,6 +313,15 @@ _TOUCH_CONVERSATION = (
 _ADD_MESSAGES = _messages(type_coerce(bindparam("conversation"), Integer), type_coerce)
 
 
+async def start_conversation(engine: AsyncEngine, user_id: int, title: str, now: datetime) -> int:
+    """A new, empty conversation (a streamed turn names its conversation before it answers)."""
+    params = {"owner": user_id, "new_title": title, "now": now}
+    async with engine.connect() as connection:
+        created = (await connection.execute(_NEW_CONVERSATION, params)).scalar_one()
+    assert created is not None  # an INSERT … RETURNING id returns it
+    return int(created)
+
+
 class ConversationGone(Exception):  # noqa: N818 (reads as the condition it reports)
     """The conversation was deleted while the turn ran."""
 
@@ -470,6 +479,7 @@ __all__ = [
     "conversation_page",
     "message_page",
     "read_turn",
+    "start_conversation",
     "store_turn",
     "valid_id",
 ]

@@ -1,15 +1,21 @@
 """Chat with the assistant, and the stored conversations.
 
-Thin on purpose: `pakaura_api.chat.chat_turn` reads, answers and stores a turn;
+Thin on purpose: `pakaura_api.chat.chat_turn` reads, answers and stores a turn (`POST /chat`;
+`POST /chat/stream` the same, streamed: see `chat/streaming.py`);
 `repository.conversations` has the queries. This module maps them to HTTP: the per-user and
 per-process limits on turns running at once (429 + `Retry-After`), 404s, and the page headers.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
+import structlog
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pakaura_api.chat import (
@@ -18,18 +24,22 @@ from pakaura_api.chat import (
     ChatLimiter,
     ConversationNotFound,
     TurnRequest,
+    answer_turn,
     chat_turn,
+    open_turn,
 )
+from pakaura_api.chat.streaming import HEADERS, MEDIA_TYPE, TurnStream
 from pakaura_api.chat.tools import stored_action
-from pakaura_api.deps import CurrentPrincipal, CurrentUserId, SettingsDep
+from pakaura_api.deps import INVALID_TOKEN, CurrentPrincipal, CurrentUserId, SettingsDep
 from pakaura_api.models import (
     ChatRequest,
     ChatResponse,
     ConversationPublic,
     MessagePublic,
 )
-from pakaura_api.repository import conversations
+from pakaura_api.repository import TokenNoLongerValid, conversations
 
+log = structlog.get_logger("pakaura_api")
 router = APIRouter(tags=["chat"], responses={401: {"description": "Missing or invalid token"}})
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such conversation for this user"}
@@ -142,3 +152,119 @@ async def list_messages(
         )
         for row in page
     ]
+
+
+# Streamed turns run in tasks of their own (see `chat/streaming.py`); kept here until they end.
+_STREAMED_TURNS: set[asyncio.Task[None]] = set()
+STREAM_EVENTS = (
+    "`meta` {conversation_id, mode} first; `delta` {text} (any number); `action` "
+    "(ActionPublic, as each task change is applied); `done` (ChatResponse) last, or `error` "
+    "{status, detail} when the turn fails after the stream began."
+)
+
+
+def _event(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """One server-sent event: `event` its name, `data` a JSON document of the given schema."""
+    return {
+        "type": "object",
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"const": name},
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": data,
+            },
+        },
+    }
+
+
+EVENT_SCHEMA = {
+    "oneOf": [
+        _event(
+            "meta",
+            {
+                "type": "object",
+                "required": ["conversation_id", "mode"],
+                "properties": {
+                    "conversation_id": {"type": "integer"},
+                    "mode": {"enum": ["ai", "demo"]},
+                },
+            },
+        ),
+        _event(
+            "delta",
+            {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}},
+        ),
+        _event("action", {"$ref": "#/components/schemas/ActionPublic"}),
+        _event("done", {"$ref": "#/components/schemas/ChatResponse"}),
+        _event(
+            "error",
+            {
+                "type": "object",
+                "required": ["status", "detail"],
+                "properties": {"status": {"type": "integer"}, "detail": {"type": "string"}},
+            },
+        ),
+    ]
+}
+
+
+@router.post(
+    "/chat/stream",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": f"Server-sent events: {STREAM_EVENTS}",
+            "content": {MEDIA_TYPE: {"schema": EVENT_SCHEMA}},
+        },
+        **NOT_FOUND,
+        **BUSY,
+    },
+)
+async def chat_stream(
+    body: ChatRequest, request: Request, principal: CurrentPrincipal, settings: SettingsDep
+) -> StreamingResponse:
+    """Like `POST /chat`, with the answer streamed as it is written (server-sent events); the
+    stored conversation is the same. Closing the stream stops the turn after the tool call
+    being applied, and the conversation keeps what was done."""
+    config: ChatConfig = request.app.state.chat_config
+    limiter: ChatLimiter = request.app.state.chat_limiter
+    engine = _engine(request)
+    turn = TurnRequest(principal, body.message, body.conversation_id, settings.max_tasks_per_user)
+    try:
+        limiter.acquire(principal.user_id)
+    except ChatBusy as error:
+        raise _busy(error) from None
+    try:
+        opened = await open_turn(engine, config, turn, start_conversation=True)
+    except ConversationNotFound:
+        limiter.release(principal.user_id)
+        raise _not_found() from None
+    except BaseException:
+        limiter.release(principal.user_id)
+        raise
+    assert opened.conversation_id is not None
+    stream = TurnStream(opened.conversation_id, opened.mode)
+
+    async def run() -> None:
+        try:
+            stream.done(await answer_turn(engine, config, opened, stream))
+        except conversations.ConversationGone:
+            stream.error(404, "Conversation not found")
+        except TokenNoLongerValid:
+            stream.error(401, INVALID_TOKEN)
+        except (DBAPIError, PoolTimeoutError) as error:
+            log.warning("chat.stream.database_unavailable", error=type(error).__name__)
+            stream.error(503, "Database temporarily unavailable")
+        except Exception:
+            log.exception("chat.stream.failed")
+            stream.error(500, "The reply failed; please try again")
+        finally:
+            limiter.release(principal.user_id)
+            stream.close()
+
+    task = asyncio.create_task(run())
+    _STREAMED_TURNS.add(task)
+    task.add_done_callback(_STREAMED_TURNS.discard)
+    return StreamingResponse(stream.events(), media_type=MEDIA_TYPE, headers=HEADERS)

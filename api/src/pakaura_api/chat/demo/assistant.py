@@ -12,7 +12,7 @@ from typing import Any
 
 from pakaura_api.chat import replies
 from pakaura_api.chat.demo.intents import Parsed, SmallTalk, Unknown, parse
-from pakaura_api.chat.schemas import ChatReply, Turn
+from pakaura_api.chat.schemas import ChatReply, Turn, TurnCancelled, TurnEvents
 from pakaura_api.chat.tools import TOOLS, DemoCall, TaskAccess, action, execute, is_change
 from pakaura_api.chat.tools.base import TaskReference
 from pakaura_api.chat.tools.resolve import match
@@ -50,7 +50,10 @@ async def demo_respond(
     history: Sequence[Turn],
     today: date | None = None,
     parsed: Parsed | None = None,
+    events: TurnEvents | None = None,
 ) -> ChatReply:
+    """Answer with at most one tool call; with `events`, its change is reported once applied
+    (and a cancelled turn stops before the call: `TurnCancelled`)."""
     today = today or date.today()
     if parsed is None:
         parsed = parse(message, today)
@@ -70,16 +73,17 @@ async def demo_respond(
     arguments = _arguments(call, history)
     if arguments is None:
         return _say(replies.WHICH_TASK)
+    if events is not None and events.cancelled:
+        raise TurnCancelled
     arguments, result = await execute(access, call.tool, arguments)
     if not result.get("ok"):
         return _say(replies.describe_failure(result))
     reply = TOOLS[call.tool].describe(arguments, result, today)
-    changed = is_change(call.tool, result)
-    return ChatReply(
-        reply=reply,
-        mode=Mode.demo,
-        actions=[action(call.tool, arguments, result)] if changed else [],
-    )
+    actions = [action(call.tool, arguments, result)] if is_change(call.tool, result) else []
+    if events is not None:
+        for done in actions:
+            await events.action(done)
+    return ChatReply(reply=reply, mode=Mode.demo, actions=actions)
 
 
 def _say(text: str) -> ChatReply:
