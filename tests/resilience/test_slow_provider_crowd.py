@@ -354,6 +354,8 @@ def test_a_crowd_waiting_on_a_slow_provider_leaves_the_api_to_everyone_else(
         "LOG_LEVEL": "WARNING",
         "DB_POOL_SIZE": "10",
         "DB_POOL_MAX_OVERFLOW": "10",
+        # One worker: the turn limits are per process, so the expected 200/429 split is exact.
+        "API_WORKERS": "1",
         **SCENARIOS[scenario],
     }
     if scenario.startswith("sqlite"):
