@@ -121,3 +121,15 @@ async def test_a_demo_chat_turn_is_at_most_three_statements(
     assert counts["delete it"] == 3  # read; UPDATE (soft delete); store
     assert counts["show my tasks"] == 2  # read; store
     assert counts["hello"] == 2
+
+
+async def test_each_conversation_page_is_one_statement(counted_client: CountedClient) -> None:
+    http = counted_client.http
+    headers = await _signup(counted_client)
+    chat = await http.post("/api/v1/chat", json={"message": "hello"}, headers=headers)
+    conversation = chat.json()["conversation_id"]
+    for path in ("/api/v1/conversations", f"/api/v1/conversations/{conversation}/messages"):
+        async with counted_client.count() as statements:
+            response = await http.get(path, headers=headers)
+        assert response.status_code == 200, response.text
+        assert len(statements) == 1, (path, statements)

@@ -303,3 +303,14 @@ async def test_the_task_cap_is_a_plain_answer_in_chat(make_client: MakeClient) -
     assert refused.json()["actions"] == []
     reply = refused.json()["reply"]
     assert reply == "You already have the most tasks allowed (1); delete some first."
+
+
+async def test_pages_refuse_a_revoked_token(client: httpx.AsyncClient) -> None:
+    headers = await sign_up(client)
+    cid = (await client.post(CHAT, json={"message": "hi"}, headers=headers)).json()[
+        "conversation_id"
+    ]
+    assert (await client.post("/api/v1/auth/logout", headers=headers)).status_code == 204
+    messages = await client.get(f"{CONVERSATIONS}/{cid}/messages", headers=headers)
+    assert messages.status_code == 401
+    assert (await client.get(CONVERSATIONS, headers=headers)).status_code == 401

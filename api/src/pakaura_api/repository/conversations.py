@@ -374,34 +374,51 @@ async def store_turn(engine: AsyncEngine, turn: NewTurn) -> int:
         return int(conversation_id)
 
 
-# --- pages -------------------------------------------------------------------------------------
+# --- pages (one statement each, the token check folded in) -------------------------------------
 
-_CONVERSATION_PAGE = (
-    select(
-        col(Conversation.id),
-        col(Conversation.title),
-        col(Conversation.created_at),
-        col(Conversation.updated_at),
+
+def _conversation_page() -> Any:
+    page = (
+        select(
+            col(Conversation.id),
+            col(Conversation.title),
+            col(Conversation.created_at),
+            col(Conversation.updated_at),
+        )
+        .where(col(Conversation.user_id) == bindparam("auth_user_id"))
+        .order_by(col(Conversation.updated_at).desc(), col(Conversation.id).desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .subquery("page")
     )
-    .where(col(Conversation.user_id) == bindparam("user_id"))
-    .order_by(col(Conversation.updated_at).desc(), col(Conversation.id).desc())
-    .limit(bindparam("limit"))
-    .offset(bindparam("offset"))
-)
+    # The valid token's one row, outer-joined to the page: no row at all means "token no longer
+    # valid"; one row of NULLs means "no conversations (on this page)".
+    return (
+        select(page.c.id, page.c.title, page.c.created_at, page.c.updated_at)
+        .select_from(AUTH)
+        .outerjoin(page, true())
+        .order_by(page.c.updated_at.desc(), page.c.id.desc())
+    )
+
+
+_CONVERSATION_PAGE = _conversation_page()
 
 
 async def conversation_page(
-    connection: AsyncConnection, user_id: int, limit: int, offset: int
+    connection: AsyncConnection, principal: Principal, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], bool]:
     """Up to `limit` conversations from `offset`, most recently active first; and whether more
-    exist (one row more is read to know)."""
-    params = {"user_id": user_id, "limit": limit + 1, "offset": offset}
+    exist (one row more is read to know). `TokenNoLongerValid` for a revoked token."""
+    params = {**auth_params(principal), "limit": limit + 1, "offset": offset}
     rows = (await connection.execute(_CONVERSATION_PAGE, params)).all()
+    if not rows:
+        raise TokenNoLongerValid
+    found = [row for row in rows if row[0] is not None]
     page = [
-        {"id": row[0], "title": row[1], "created_at": row[2], "updated_at": row[3]}
-        for row in rows[:limit]
+        {"id": row[0], "title": row[1], "created_at": _aware(row[2]), "updated_at": _aware(row[3])}
+        for row in found[:limit]
     ]
-    return page, len(rows) > limit
+    return page, len(found) > limit
 
 
 def _message_page(before: bool) -> Any:
@@ -409,10 +426,20 @@ def _message_page(before: bool) -> Any:
     if before:
         page = page.where(col(Message.id) < bindparam("before"))
     newest = page.order_by(col(Message.id).desc()).limit(bindparam("limit")).subquery("page")
-    # The owned conversation's one row, outer-joined to the page: no row at all means "not this
-    # user's conversation"; one row of NULLs means "no messages (before that id)".
+    owned = (
+        select(col(Conversation.id))
+        .where(
+            col(Conversation.id) == bindparam("conversation_id"),
+            col(Conversation.user_id) == bindparam("auth_user_id"),
+        )
+        .subquery("owned")
+    )
+    # The valid token's one row, outer-joined to the owned conversation and its page: no row at
+    # all means "token no longer valid"; no conversation id means "not this user's"; one row
+    # without a message means "no messages (before that id)".
     return (
         select(
+            owned.c.id,
             newest.c.id,
             cast(newest.c.role, String),
             newest.c.content,
@@ -420,12 +447,9 @@ def _message_page(before: bool) -> Any:
             newest.c.actions,
             newest.c.created_at,
         )
-        .select_from(Conversation)
-        .outerjoin(newest, true())
-        .where(
-            col(Conversation.id) == bindparam("conversation_id"),
-            col(Conversation.user_id) == bindparam("user_id"),
-        )
+        .select_from(AUTH)
+        .outerjoin(owned, true())
+        .outerjoin(newest, owned.c.id.is_not(None))
         .order_by(newest.c.id.desc())
     )
 
@@ -435,27 +459,28 @@ _MESSAGE_PAGES = {before: _message_page(before) for before in (True, False)}
 
 async def message_page(
     connection: AsyncConnection,
-    user_id: int,
+    principal: Principal,
     conversation_id: int,
     limit: int,
     before: int | None,
 ) -> tuple[list[dict[str, Any]], bool] | None:
     """The newest `limit` messages with `id < before` (all newest without it), oldest first,
-    and whether older ones exist; None when it is not this user's conversation."""
-    if not valid_id(conversation_id):
-        return None
+    and whether older ones exist; None when it is not this user's conversation;
+    `TokenNoLongerValid` for a revoked token."""
     if before is not None and before > ID_MAX:  # every id is older than that
         before = None
     params: dict[str, Any] = {
-        "user_id": user_id,
-        "conversation_id": conversation_id,
+        **auth_params(principal),
+        "conversation_id": conversation_id if valid_id(conversation_id) else 0,
         "limit": limit + 1,
         "before": before,
     }
     rows = (await connection.execute(_MESSAGE_PAGES[before is not None], params)).all()
     if not rows:
+        raise TokenNoLongerValid
+    if rows[0][0] is None:
         return None
-    found = [row for row in rows if row[0] is not None]
+    found = [row[1:] for row in rows if row[1] is not None]
     page = [
         {
             "id": row[0],

@@ -16,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pakaura_api.chat import (
     ChatBusy,
@@ -30,7 +30,7 @@ from pakaura_api.chat import (
 )
 from pakaura_api.chat.streaming import HEADERS, MEDIA_TYPE, TurnStream
 from pakaura_api.chat.tools import stored_action
-from pakaura_api.deps import INVALID_TOKEN, CurrentPrincipal, CurrentUserId, SettingsDep
+from pakaura_api.deps import INVALID_TOKEN, CurrentPrincipal, SettingsDep, run_statement
 from pakaura_api.models import (
     ChatRequest,
     ChatResponse,
@@ -106,13 +106,16 @@ def _page_header(name: str, description: str) -> dict[int | str, dict[str, Any]]
 async def list_conversations(
     request: Request,
     response: Response,
-    user_id: CurrentUserId,
+    principal: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=CONVERSATIONS_MAX)] = CONVERSATIONS_DEFAULT,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[ConversationPublic]:
     """The user's conversations, most recently active first, `limit` at a time."""
-    async with _engine(request).connect() as connection:
-        page, more = await conversations.conversation_page(connection, user_id, limit, offset)
+
+    async def read(connection: AsyncConnection) -> tuple[list[dict[str, Any]], bool]:
+        return await conversations.conversation_page(connection, principal, limit, offset)
+
+    page, more = await run_statement(request, read, read_only=True)
     if more:
         response.headers["X-Next-Offset"] = str(offset + limit)
     return [ConversationPublic.model_validate(row) for row in page]
@@ -131,16 +134,19 @@ async def list_messages(
     conversation_id: int,
     request: Request,
     response: Response,
-    user_id: CurrentUserId,
+    principal: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=MESSAGES_MAX)] = MESSAGES_DEFAULT,
     before: Annotated[int | None, Query(ge=1, description="Only messages older than this")] = None,
 ) -> list[MessagePublic]:
     """The newest `limit` messages (older than `before` when given), oldest first, with each
     answer's mode and actions."""
-    async with _engine(request).connect() as connection:
-        found = await conversations.message_page(
-            connection, user_id, conversation_id, limit, before
+
+    async def read(connection: AsyncConnection) -> tuple[list[dict[str, Any]], bool] | None:
+        return await conversations.message_page(
+            connection, principal, conversation_id, limit, before
         )
+
+    found = await run_statement(request, read, read_only=True)
     if found is None:
         raise _not_found()
     page, older = found
