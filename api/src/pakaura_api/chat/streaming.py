@@ -28,6 +28,54 @@ MEDIA_TYPE = "text/event-stream"
 HEADERS = {"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"}
 
 
+def _event(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """One server-sent event: `event` its name, `data` a JSON document of the given schema."""
+    return {
+        "type": "object",
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"const": name},
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": data,
+            },
+        },
+    }
+
+
+# The events in the OpenAPI document (each `data` is JSON of the schema named).
+EVENT_SCHEMA = {
+    "oneOf": [
+        _event(
+            "meta",
+            {
+                "type": "object",
+                "required": ["conversation_id", "mode"],
+                "properties": {
+                    "conversation_id": {"type": "integer"},
+                    "mode": {"enum": ["ai", "demo"]},
+                },
+            },
+        ),
+        _event(
+            "delta",
+            {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}},
+        ),
+        _event("action", {"$ref": "#/components/schemas/ActionPublic"}),
+        _event("done", {"$ref": "#/components/schemas/ChatResponse"}),
+        _event(
+            "error",
+            {
+                "type": "object",
+                "required": ["status", "detail"],
+                "properties": {"status": {"type": "integer"}, "detail": {"type": "string"}},
+            },
+        ),
+    ]
+}
+
+
 def server_sent_event(name: str, data: Any) -> str:
     return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 

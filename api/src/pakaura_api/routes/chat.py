@@ -28,7 +28,7 @@ from pakaura_api.chat import (
     chat_turn,
     open_turn,
 )
-from pakaura_api.chat.streaming import HEADERS, MEDIA_TYPE, TurnStream
+from pakaura_api.chat.streaming import EVENT_SCHEMA, HEADERS, MEDIA_TYPE, TurnStream
 from pakaura_api.chat.tools import stored_action
 from pakaura_api.deps import INVALID_TOKEN, CurrentPrincipal, SettingsDep, run_statement
 from pakaura_api.models import (
@@ -167,53 +167,6 @@ STREAM_EVENTS = (
     "(ActionPublic, as each task change is applied); `done` (ChatResponse) last, or `error` "
     "{status, detail} when the turn fails after the stream began."
 )
-
-
-def _event(name: str, data: dict[str, Any]) -> dict[str, Any]:
-    """One server-sent event: `event` its name, `data` a JSON document of the given schema."""
-    return {
-        "type": "object",
-        "required": ["event", "data"],
-        "properties": {
-            "event": {"const": name},
-            "data": {
-                "type": "string",
-                "contentMediaType": "application/json",
-                "contentSchema": data,
-            },
-        },
-    }
-
-
-EVENT_SCHEMA = {
-    "oneOf": [
-        _event(
-            "meta",
-            {
-                "type": "object",
-                "required": ["conversation_id", "mode"],
-                "properties": {
-                    "conversation_id": {"type": "integer"},
-                    "mode": {"enum": ["ai", "demo"]},
-                },
-            },
-        ),
-        _event(
-            "delta",
-            {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}},
-        ),
-        _event("action", {"$ref": "#/components/schemas/ActionPublic"}),
-        _event("done", {"$ref": "#/components/schemas/ChatResponse"}),
-        _event(
-            "error",
-            {
-                "type": "object",
-                "required": ["status", "detail"],
-                "properties": {"status": {"type": "integer"}, "detail": {"type": "string"}},
-            },
-        ),
-    ]
-}
 
 
 @router.post(
