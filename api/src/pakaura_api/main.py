@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from pakaura_api import __version__, repository
-from pakaura_api.chat import ChatConfig
+from pakaura_api.chat import ChatConfig, limiter_for
 from pakaura_api.config import Settings, load_settings
 from pakaura_api.db import create_engine, create_sessionmaker
 from pakaura_api.deps import INVALID_TOKEN
@@ -52,19 +52,6 @@ UNAVAILABLE: dict[int | str, dict[str, Any]] = {
         },
     }
 }
-
-
-def chat_config(settings: Settings) -> ChatConfig:
-    key = settings.cohere_api_key.get_secret_value() if settings.cohere_api_key else ""
-    return ChatConfig(
-        api_key=key.strip() or None,
-        base_url=settings.cohere_base_url,
-        model=settings.ai_model,
-        temperature=settings.ai_temperature,
-        max_tokens=settings.ai_max_tokens,
-        timeout_seconds=settings.ai_timeout_seconds,
-        max_retries=settings.ai_max_retries,
-    )
 
 
 def app_factory() -> FastAPI:
@@ -131,8 +118,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.read_engine = app.state.autocommit_engine  # the name before writes used it too
     app.state.schema_head = head_revision()
     app.state.login_throttle = LoginThrottler(app.state.autocommit_engine, settings)
-    app.state.chat_config = chat_config(settings)
+    app.state.chat_config = ChatConfig.from_settings(settings)
     app.state.chat_mode = "ai" if app.state.chat_config.api_key else "demo"
+    app.state.chat_limiter = limiter_for(
+        settings.chat_max_concurrent_per_user,
+        settings.chat_max_concurrent,
+        ai_mode=app.state.chat_mode == "ai",
+    )
 
     app.include_router(health.router, prefix=API_PREFIX)
     for router in (auth.router, tasks.router, chat.router):  # each of these uses the database
