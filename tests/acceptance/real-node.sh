@@ -502,7 +502,10 @@ traefik_archive() {
   echo "$out"
 }
 
-import_archive() { "${ctr[@]}" images import --all-platforms - <"$1" >/dev/null; }
+# ctr warns on every call that containerd will drop cgroup v1 in 2029: not news here.
+ctr_quiet() { "${ctr[@]}" "$@" 2> >(grep -v 'support for cgroup v1 is deprecated' >&2); }
+
+import_archive() { ctr_quiet images import --all-platforms - <"$1" >/dev/null; }
 
 # --- host networking ----------------------------------------------------------------------------
 
@@ -709,6 +712,7 @@ spec:
         - --providers.kubernetesIngressNGINX.controllerClass=k8s.io/ingress-nginx
         - --providers.kubernetesIngressNGINX.publishService=ingress-nginx/ingress-nginx-controller
         - --log.level=INFO
+        - --log.noColor=true
         - --accessLog=false
         ports:
         - {name: http, containerPort: 8080}
@@ -1038,7 +1042,7 @@ import_images() {
     t0=$SECONDS
     "$docker_cli" image inspect "$image" >/dev/null 2>&1 ||
       die "image $image is not in the Docker engine ${DOCKER_HOST:-(default)}"
-    "$docker_cli" save "$image" | "${ctr[@]}" images import - >/dev/null
+    "$docker_cli" save "$image" | ctr_quiet images import - >/dev/null
     say "imported $image in $((SECONDS - t0))s"
   done
 }
