@@ -203,15 +203,27 @@ start() {
     if [[ -n "${lock_fd:-}" ]]; then exec {lock_fd}>&-; fi
     exec setsid "$@" >>"$logs/$name.log" 2>&1 </dev/null
   ) &
-  printf '%s %s\n' "$!" "$1" >"$pids/$name.pid"
+  printf '%s %s\n' "$!" "$(readlink -f "$1")" >"$pids/$name.pid"
 }
 
-# The recorded PID, if that process is still alive and still runs the recorded binary.
+# Ours: every process this script starts (and containerd's shims) runs one of the built tools
+# and names the state folder in its command line; a recycled PID does not.
+ours() {
+  local exe dir
+  exe="$(readlink "/proc/$1/exe" 2>/dev/null)" || return 1
+  tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$state/" || return 1
+  for dir in "${k8s_bin:-}" "${etcd_bin:-}" "${containerd_bin:-}" "${coredns_bin:-}"; do
+    [[ -n "$dir" && "$exe" == "$(readlink -f "$dir")"/* ]] && return 0
+  done
+  return 1
+}
+
+# The recorded PID, if that process is still alive and still ours.
 live_pid() {
-  local file="$pids/$1.pid" pid exe
+  local file="$pids/$1.pid" pid
   [[ -s "$file" ]] || return 1
-  read -r pid exe <"$file"
-  [[ -d /proc/$pid && "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$exe" ]] || return 1
+  read -r pid _ <"$file"
+  [[ -d /proc/$pid ]] && ours "$pid" || return 1
   echo "$pid"
 }
 
@@ -902,15 +914,23 @@ kill_leftover_tasks() {
   done
 }
 
-# Shim processes of our containerd (they outlive it by design).
-kill_shims() {
-  local shim="$containerd_bin/containerd-shim-runc-v2" p
-  [[ -n "$containerd_bin" ]] || return 0
+# Whatever is left: processes naming the state folder (containerd's shims outlive containerd by
+# design; a component whose PID file is gone), then the pods' own processes, by their cgroups.
+kill_leftovers() {
+  local p pid
   for p in /proc/[0-9]*; do
-    [[ "$(readlink "$p/exe" 2>/dev/null)" == "$shim" ]] || continue
-    tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$containerd_sock" || continue
-    kill -KILL "${p#/proc/}" 2>/dev/null || true
+    pid="${p#/proc/}"
+    if ! ours "$pid"; then continue; fi
+    say "stopping leftover process $pid: $(tr '\0' ' ' <"$p/cmdline" | cut -c1-100)"
+    kill -KILL "$pid" 2>/dev/null || true
   done
+  for p in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+    [[ -d "$p" ]] || continue
+    find "$p" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u | while read -r pid; do
+      kill -KILL "$pid" 2>/dev/null || true
+    done
+  done
+  sleep 0.5
 }
 
 unmount_state() {
@@ -932,7 +952,6 @@ remove_cgroups() {
 
 down_locked() {
   local t0=$SECONDS i
-  set_tool_paths 2>/dev/null || true
   if [[ ! -d "$state" ]]; then
     say "nothing to tear down ($state does not exist)"
     return 0
@@ -946,7 +965,7 @@ down_locked() {
   for ((i = ${#components[@]} - 1; i >= 0; i--)); do
     stop "${components[i]}" 30
   done
-  kill_shims
+  kill_leftovers
   # 4. iptables: kube-proxy's chains, then the kubelet's, the CNI's and ours
   if [[ -x "${k8s_bin:-}/kube-proxy" ]]; then
     "$k8s_bin/kube-proxy" --cleanup --v=0 >>"$logs/kube-proxy-cleanup.log" 2>&1 || true
@@ -1054,6 +1073,9 @@ with_lock() {
   "$@"
 }
 
+case "${1:-}" in
+  up | down | status | import) set_tool_paths ;; # also tells our processes apart (ours)
+esac
 case "${1:-}" in
   build)
     build_tools
