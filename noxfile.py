@@ -1,7 +1,9 @@
 """Pakaura's test plan: one nox session per kind of check (`nox -l` lists them).
 
 Every session installs exactly what it needs from the lock files in `requirements/`, so a session
-runs the same on a laptop and in CI. `nox` with no arguments runs what `.ci/run` runs.
+runs the same on a laptop and in CI. `nox` with no arguments runs what `.ci/run` runs: every
+session except those declared `default=False` (they need something CI does not have, e.g. a
+cluster); `nox -l` marks which is which.
 """
 
 from __future__ import annotations
@@ -14,25 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import nox
+import nox.command
 
 ROOT = Path(__file__).parent
 REQ = ROOT / "requirements"
 PYTHON = "3.11"
+MISSING_PREREQUISITE = 2  # exit code: a tool or a cluster is missing (docs/automation.md)
 
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = [
-    "lint",
-    "api",
-    "bench",
-    "frontend",
-    "chart",
-    "tasks",
-    "workflow",
-    "containers",
-    "acceptance-real-node",
-]
 
 
 def install_locked(session: nox.Session, *names: str) -> None:
@@ -54,17 +47,26 @@ def install_api(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff (lint + format) over all Python, mypy --strict on the API, shellcheck on scripts."""
+    """ruff (lint + format) over all Python, mypy --strict on the API and on tasks.py +
+    automation/, shellcheck on scripts. `-- ruff`, `-- mypy` or `-- shellcheck` runs only that
+    (the pre-commit hooks do)."""
+    only = set(session.posargs) or {"ruff", "mypy", "shellcheck"}
     install_api(session)
     install_locked(session, "lint")
-    session.run("ruff", "check", ".")
-    session.run("ruff", "format", "--check", ".")
-    with session.chdir(ROOT / "api"):  # mypy reads its settings from api/pyproject.toml
-        session.run("mypy", "src")
-    # Every shell script in the repository, wherever it lives.
-    scripts = sorted(str(p.relative_to(ROOT)) for p in ROOT.rglob("*.sh") if _tracked(p))
-    session.run("shellcheck", *scripts, ".ci/run", external=True)
-    session.log(f"shellcheck: {len(scripts) + 1} scripts clean")
+    if "ruff" in only:
+        session.run("ruff", "check", ".")
+        session.run("ruff", "format", "--check", ".")
+    if "mypy" in only:
+        with session.chdir(ROOT / "api"):  # mypy reads its settings from api/pyproject.toml
+            session.run("mypy", "src")
+        # tasks.py + automation/, strict, against the pinned invoke and rich they run with
+        install_locked(session, "tasks")
+        session.run("mypy", "--strict", "--python-version", PYTHON, "tasks.py", "automation")
+    if "shellcheck" in only:
+        # Every shell script in the repository, wherever it lives.
+        scripts = sorted(str(p.relative_to(ROOT)) for p in ROOT.rglob("*.sh") if _tracked(p))
+        session.run("shellcheck", *scripts, ".ci/run", external=True)
+        session.log(f"shellcheck: {len(scripts) + 1} scripts clean")
 
 
 def _tracked(path: Path) -> bool:
@@ -105,6 +107,15 @@ def tasks(session: nox.Session) -> None:
     session.run("pytest", "tests/tasks", "-q", *session.posargs)
 
 
+@nox.session(python=PYTHON)
+def newcomer(session: nox.Session) -> None:
+    """The README's first hour, for real, from a fresh clone of HEAD (tests/newcomer): bootstrap +
+    `invoke dev` exactly as written with PATH untouched, a browser signing up and adding a task
+    by chat, Ctrl-C leaving nothing behind; a plain `pip install invoke nox`; no cluster; links."""
+    install_locked(session, "e2e")  # pytest + Playwright (Debian's Chromium), nothing more
+    session.run("pytest", "tests/newcomer", "-p", "no:cacheprovider", "-rs", "-v", *session.posargs)
+
+
 @nox.session(python=False)
 def workflow(session: nox.Session) -> None:
     """actionlint over .github/workflows, with shellcheck on every `run:` block.
@@ -135,15 +146,21 @@ def run_acceptance(session: nox.Session, *args: str, **run_options: Any) -> Any:
     )
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=False)
 def acceptance(session: nox.Session) -> None:
     """The live-cluster acceptance suite (not a default session: it needs a cluster).
 
     `nox -s acceptance` uses the current kubeconfig context; `-- --cluster kind` creates a
     throwaway kind cluster; `-- --capabilities control_plane` runs only what such a cluster offers.
-    With no reachable cluster it exits non-zero saying so.
+    With no reachable cluster the suite says so in one line and this session exits 2 (the
+    project's exit code for a missing prerequisite), not nox's generic 1.
     """
-    run_acceptance(session, *session.posargs)
+    try:
+        run_acceptance(session, *session.posargs)
+    except nox.command.CommandFailed as failed:
+        if failed.return_code == MISSING_PREREQUISITE:
+            raise SystemExit(MISSING_PREREQUISITE) from None  # nox itself only ever exits 1
+        raise
 
 
 def refuses_without_cluster(session: nox.Session) -> None:
@@ -173,7 +190,7 @@ def with_kubectl(env: dict[str, str], k8s_bin: str) -> dict[str, str]:
     }
 
 
-@nox.session(name="acceptance-control-plane", python=PYTHON)
+@nox.session(name="acceptance-control-plane", python=PYTHON, default=False)
 def acceptance_control_plane(session: nox.Session) -> None:
     """The acceptance suite's `control_plane` tests on a real API server with kwok's fake node.
 
@@ -201,7 +218,98 @@ def acceptance_control_plane(session: nox.Session) -> None:
         session.run(*script, "down", external=True)
 
 
-# --- the real node (tests/acceptance/real-node.sh) ----------------------------------------------
+@nox.session(python=PYTHON)
+def frontend(session: nox.Session) -> None:
+    """The web app: npm ci, eslint, tsc, vitest, production build; then the browser e2e suite
+    (Debian's /usr/bin/chromium) against the real API + a throw-away PostgreSQL database, and the
+    figures (first-load JS, start -> first 200, RSS). `-- <pytest args>` goes to pytest."""
+    env = {"NEXT_TELEMETRY_DISABLED": "1"}
+    with session.chdir(ROOT / "frontend"):
+        session.run("npm", "ci", "--no-audit", "--no-fund", external=True, env=env)
+        session.run("npm", "run", "lint", external=True, env=env)
+        session.run("npm", "run", "typecheck", external=True, env=env)
+        session.run("npm", "test", external=True, env=env)
+        session.run("npm", "run", "build", external=True, env=env)
+    install_api(session)
+    install_locked(session, "e2e")
+    session.run(
+        "pytest",
+        "tests/e2e",
+        "-p",
+        "no:cacheprovider",
+        "--output=artifacts/e2e/test-results",
+        "--screenshot=only-on-failure",
+        *session.posargs,
+        env=env,
+    )
+    session.run("python", "tests/e2e/figures.py", env=env)
+
+
+@nox.session(python=PYTHON)
+def containers(session: nox.Session) -> None:
+    """Both images built from infra/docker/*.Dockerfile and compose.yaml run for real.
+
+    Needs apt `docker.io docker-compose debootstrap` and root. Unless PAKAURA_DOCKER_HOST names an
+    engine to use, it starts a private Docker engine (scripts/container-engine.sh; stopped again
+    at the end if this session started it) and loads stand-ins for the official base images
+    (infra/ci-images/, cached outside the repo), because CI reaches no container registry.
+    Then tests/containers: cold and cached builds, the compose stack, the browser suite against
+    it, outages and restarts; the report is in artifacts/containers/report.json.
+    """
+    install_locked(session, "containers")
+    engine = ["bash", "scripts/container-engine.sh"]
+    docker_host = os.environ.get("PAKAURA_DOCKER_HOST")
+    started_engine = False
+    if not docker_host:
+        status = session.run(*engine, "status", silent=True, success_codes=[0, 3], external=True)
+        if not str(status).startswith("running"):
+            session.run(*engine, "start", external=True)
+            started_engine = True
+        docker_host = str(session.run(*engine, "env", silent=True, external=True)).strip()
+        docker_host = docker_host.removeprefix("DOCKER_HOST=")
+    own_engine_default = "0" if "PAKAURA_DOCKER_HOST" in os.environ else "1"
+    stand_ins = os.environ.get("PAKAURA_STAND_INS", own_engine_default)
+    # A cold build prunes the engine's whole build cache: by default only on the private engine.
+    cold = os.environ.get("PAKAURA_COLD_BUILD", own_engine_default)
+    env = {"DOCKER_HOST": docker_host, "DOCKER_BUILDKIT": "1", "PAKAURA_COLD_BUILD": cold}
+    try:
+        if stand_ins == "1":
+            session.run("bash", "infra/ci-images/ensure-stand-ins.sh", env=env, external=True)
+        session.run(
+            "pytest", "tests/containers", "-p", "no:cacheprovider", *session.posargs, env=env
+        )
+    finally:
+        if started_engine:
+            session.run(*engine, "stop", external=True)
+
+
+@nox.session(python=PYTHON)
+def chart(session: nox.Session) -> None:
+    """The Helm chart offline: values.schema.json and the chart README's values table generated
+    from values.yaml (stale → fail), helm lint --strict and helm template over every
+    helm/pakaura/ci/*-values.yaml, strict Kubernetes schema validation (1.25/1.33/1.37), FR,
+    rollout, NetworkPolicy, connection-budget and backup assertions, invalid values rejected
+    readably, secrets never leaked, infra/kubernetes up to date, checkov (zero failures, annotated
+    skips), and hadolint on infra/docker/*.Dockerfile. helm/kubectl come from
+    scripts/install_tools.py, the doc generators from scripts/chart_docs.py (Go proxy + npm), all
+    cached outside the repo; PAKAURA_HELM=<path> runs the suite with another helm, e.g. Helm 3."""
+    install_locked(session, "chart")
+    tools = session.run("python", "scripts/install_tools.py", silent=True)
+    session.log(str(tools).strip())
+    generators = session.run("python", "scripts/chart_docs.py", "--tools", silent=True)
+    session.log(str(generators).strip())
+    session.run("pytest", "tests/chart", "-q", "-p", "no:cacheprovider", *session.posargs)
+    # Any finding fails, down to "info"; an ignore belongs next to its line as
+    # `# hadolint ignore=DLxxxx` with the reason in the Dockerfile.
+    dockerfiles = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("infra/docker/*.Dockerfile"))
+    if dockerfiles:
+        session.run("hadolint", "--failure-threshold", "info", *dockerfiles)
+        session.log(f"hadolint: {len(dockerfiles)} Dockerfiles, no findings")
+    else:
+        session.log("hadolint: no infra/docker/*.Dockerfile yet")
+
+
+# --- the real node (tests/acceptance/real-node.sh); last, as it imports the `containers` images ---
 
 TOOLS = ["bash", "tests/acceptance/tools/build.sh"]
 REAL_NODE = ["bash", "tests/acceptance/real-node.sh"]
@@ -340,6 +448,12 @@ def acceptance_real_node(session: nox.Session) -> None:
     """
     install_locked(session, "acceptance")
     refuses_without_cluster(session)
+    try:  # root, iptables, cgroups, packages, Go, free addresses and ports: one line each
+        session.run(*REAL_NODE, "check", external=True)
+    except nox.command.CommandFailed as failed:
+        if failed.return_code == MISSING_PREREQUISITE:
+            raise SystemExit(MISSING_PREREQUISITE) from None  # nox itself only ever exits 1
+        raise
     REAL_NODE_ARTIFACTS.mkdir(parents=True, exist_ok=True)
     timings: dict[str, Any] = {}
 
@@ -417,89 +531,3 @@ def acceptance_real_node(session: nox.Session) -> None:
                 session.log(f"{tool}: cold build {build['cold_build_s']} s ({when})")
             steps = [f"{step} {timings[f'{step}_s']} s" for step in STEPS if f"{step}_s" in timings]
             session.log(f"real node steps: {', '.join(steps)} (artifacts/real-node/timings.json)")
-
-
-@nox.session(python=PYTHON)
-def frontend(session: nox.Session) -> None:
-    """The web app: npm ci, eslint, tsc, vitest, production build; then the browser e2e suite
-    (Debian's /usr/bin/chromium) against the real API + a throw-away PostgreSQL database, and the
-    figures (first-load JS, start -> first 200, RSS). `-- <pytest args>` goes to pytest."""
-    env = {"NEXT_TELEMETRY_DISABLED": "1"}
-    with session.chdir(ROOT / "frontend"):
-        session.run("npm", "ci", "--no-audit", "--no-fund", external=True, env=env)
-        session.run("npm", "run", "lint", external=True, env=env)
-        session.run("npm", "run", "typecheck", external=True, env=env)
-        session.run("npm", "test", external=True, env=env)
-        session.run("npm", "run", "build", external=True, env=env)
-    install_api(session)
-    install_locked(session, "e2e")
-    session.run(
-        "pytest",
-        "tests/e2e",
-        "-p",
-        "no:cacheprovider",
-        "--output=artifacts/e2e/test-results",
-        "--screenshot=only-on-failure",
-        *session.posargs,
-        env=env,
-    )
-    session.run("python", "tests/e2e/figures.py", env=env)
-
-
-@nox.session(python=PYTHON)
-def containers(session: nox.Session) -> None:
-    """Both images built from infra/docker/*.Dockerfile and compose.yaml run for real.
-
-    Needs apt `docker.io docker-compose debootstrap` and root. Unless PAKAURA_DOCKER_HOST names an
-    engine to use, it starts a private Docker engine (scripts/container-engine.sh; stopped again
-    at the end if this session started it) and loads stand-ins for the official base images
-    (infra/ci-images/, cached outside the repo), because CI reaches no container registry.
-    Then tests/containers: cold and cached builds, the compose stack, the browser suite against
-    it, outages and restarts; the report is in artifacts/containers/report.json.
-    """
-    install_locked(session, "containers")
-    engine = ["bash", "scripts/container-engine.sh"]
-    docker_host = os.environ.get("PAKAURA_DOCKER_HOST")
-    started_engine = False
-    if not docker_host:
-        status = session.run(*engine, "status", silent=True, success_codes=[0, 3], external=True)
-        if not str(status).startswith("running"):
-            session.run(*engine, "start", external=True)
-            started_engine = True
-        docker_host = str(session.run(*engine, "env", silent=True, external=True)).strip()
-        docker_host = docker_host.removeprefix("DOCKER_HOST=")
-    own_engine_default = "0" if "PAKAURA_DOCKER_HOST" in os.environ else "1"
-    stand_ins = os.environ.get("PAKAURA_STAND_INS", own_engine_default)
-    # A cold build prunes the engine's whole build cache: by default only on the private engine.
-    cold = os.environ.get("PAKAURA_COLD_BUILD", own_engine_default)
-    env = {"DOCKER_HOST": docker_host, "DOCKER_BUILDKIT": "1", "PAKAURA_COLD_BUILD": cold}
-    try:
-        if stand_ins == "1":
-            session.run("bash", "infra/ci-images/ensure-stand-ins.sh", env=env, external=True)
-        session.run(
-            "pytest", "tests/containers", "-p", "no:cacheprovider", *session.posargs, env=env
-        )
-    finally:
-        if started_engine:
-            session.run(*engine, "stop", external=True)
-
-
-@nox.session(python=PYTHON)
-def chart(session: nox.Session) -> None:
-    """The Helm chart offline: helm lint --strict and helm template over a value matrix, strict
-    Kubernetes schema validation (1.25/1.33/1.37), FR assertions, invalid values rejected, secrets
-    never leaked, infra/kubernetes up to date, checkov (zero failures, annotated skips), and
-    hadolint on infra/docker/*.Dockerfile. helm/kubectl come from scripts/install_tools.py (cached
-    outside the repo); PAKAURA_HELM=<path> runs the suite with another helm, e.g. Helm 3."""
-    install_locked(session, "chart")
-    tools = session.run("python", "scripts/install_tools.py", silent=True)
-    session.log(str(tools).strip())
-    session.run("pytest", "tests/chart", "-q", "-p", "no:cacheprovider", *session.posargs)
-    # Any finding fails, down to "info"; an ignore belongs next to its line as
-    # `# hadolint ignore=DLxxxx` with the reason in the Dockerfile.
-    dockerfiles = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("infra/docker/*.Dockerfile"))
-    if dockerfiles:
-        session.run("hadolint", "--failure-threshold", "info", *dockerfiles)
-        session.log(f"hadolint: {len(dockerfiles)} Dockerfiles, no findings")
-    else:
-        session.log("hadolint: no infra/docker/*.Dockerfile yet")

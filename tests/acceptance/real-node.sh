@@ -11,6 +11,7 @@
 #
 # Usage: tests/acceptance/real-node.sh COMMAND
 #   build           build (or find) the tools in the version-keyed cache (tools/build.sh)
+#   check           check the prerequisites only (one line each; exit 2 when one is missing)
 #   up              check the prerequisites, build what is missing, start the node; prints the
 #                   kubeconfig path (last line). Idempotent: a running node is left as it is, a
 #                   half-started one is torn down first
@@ -1074,13 +1075,18 @@ with_lock() {
 }
 
 case "${1:-}" in
-  up | down | status | import) set_tool_paths ;; # also tells our processes apart (ours)
+  up | down | status | import | check) set_tool_paths ;; # also tells our processes apart (ours)
 esac
 case "${1:-}" in
   build)
     build_tools
     set_tool_paths
     echo "$k8s_bin"
+    ;;
+  check)
+    status_quiet && exit 0 # a running node passed them already (its ports are taken now)
+    prerequisites
+    say "prerequisites: ok"
     ;;
   up) with_lock up ;;
   down) with_lock down_locked ;;
