@@ -144,7 +144,14 @@ def rss_mib(pid: int) -> float:
 class Server:
     """One `pakaura-api serve --workers N` on its own database of the private server."""
 
-    def __init__(self, pg: Any, workers: int, workdir: Path) -> None:
+    def __init__(
+        self,
+        pg: Any,
+        workers: int,
+        workdir: Path,
+        wrapper: list[str] | None = None,
+        ready_timeout: float = 60,
+    ) -> None:
         self.port = pgserver.free_port()
         self.base = f"http://127.0.0.1:{self.port}/api/v1"
         self.env = {
@@ -152,7 +159,7 @@ class Server:
             **{
                 k: v
                 for k, v in os.environ.items()
-                if k in ("PATH", "HOME", "LANG", "LOG_LEVEL", "PYTHONPATH")
+                if k in ("PATH", "HOME", "LANG", "LOG_LEVEL", "PYTHONPATH", "PYTHONHASHSEED")
             },
             **{k: v for k, v in os.environ.items() if k.startswith("DB_POOL_")},
             "DATABASE_URL": pg.create_database(f"bench_{uuid.uuid4().hex[:8]}"),
@@ -168,15 +175,19 @@ class Server:
         subprocess.run([*cli, "migrate"], env=self.env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
         started = time.perf_counter()
         self.process = subprocess.Popen(  # noqa: S603
-            [*cli, "serve", "--port", str(self.port)], env=self.env, stdout=subprocess.DEVNULL
+            [*(wrapper or []), *cli, "serve", "--port", str(self.port)],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL if wrapper else None,
         )
         while True:
             try:
-                if httpx.get(f"{self.base}/health/ready", timeout=1).status_code == 200:
+                probe = httpx.get(f"{self.base}/health/ready", timeout=ready_timeout / 60)
+                if probe.status_code == 200:
                     break
             except httpx.TransportError:
                 pass
-            if self.process.poll() is not None or time.perf_counter() - started > 60:
+            if self.process.poll() is not None or time.perf_counter() - started > ready_timeout:
                 raise RuntimeError("server did not become ready")
             time.sleep(0.01)
         self.start_to_ready = time.perf_counter() - started
@@ -356,6 +367,62 @@ def profile(
     )
 
 
+# --- issue 11's targets: which figure each one is judged on -----------------------------------
+
+MAX_CONNECTIONS_KEY = "c32"  # the targets are stated for 32 connections
+TARGETS: tuple[tuple[str, str, str, str, float], ...] = (
+    # (name, endpoint, figure, comparison, bound)
+    ("list >= 40 % of /health req/s", "list", "vs_health", ">=", 0.40),
+    ("create >= 25 % of /health req/s", "create", "vs_health", ">=", 0.25),
+    ("CPU per list request <= 1.0 ms", "list", "cpu_ms_per_request", "<=", 1.0),
+    ("CPU per create request <= 1.2 ms", "create", "cpu_ms_per_request", "<=", 1.2),
+    ("chat demo p99 < 50 ms (2 workers)", "chat_demo", "p99_ms", "<", 50.0),
+)
+STATEMENT_TARGETS = {"list": 1, "create": 1, "update": 1, "delete": 1, "chat_demo": 3}
+
+
+def _meets(value: float, comparison: str, bound: float) -> bool:
+    return {">=": value >= bound, "<=": value <= bound, "<": value < bound}[comparison]
+
+
+def judge(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each issue-11 target, per worker count, with the figure it was judged on: met/missed."""
+    verdicts: list[dict[str, Any]] = []
+
+    def add(target: str, run_name: str, value: float, met: bool) -> None:
+        verdicts.append({"target": target, "run": run_name, "value": value, "met": met})
+
+    for run_name, run in results["runs"].items():
+        figures = run.get(MAX_CONNECTIONS_KEY, {})
+        for target, endpoint, figure, comparison, bound in TARGETS:
+            if endpoint == "chat_demo" and run_name != "workers_2":
+                continue  # stated for 2 workers
+            if endpoint in figures:
+                value = figures[endpoint][figure]
+                add(target, run_name, value, _meets(value, comparison, bound))
+        rss = max(run["rss_mib_per_worker"], default=0.0)
+        add("RSS per worker < 120 MiB", run_name, rss, rss < 120)
+        ready = run["start_to_ready_s"]
+        add("serve start -> ready < 2 s", run_name, ready, ready < 2)
+        counts = run["statements_per_request"]
+        worst = all(counts.get(name, 99) <= most for name, most in STATEMENT_TARGETS.items())
+        add("statements: list/create/update/delete 1, chat <= 3", run_name, 0, worst)
+    return verdicts
+
+
+def mark(met: bool) -> str:
+    return "met" if met else "MISSED"
+
+
+def count_instructions(pg: Any, requests: int) -> dict[str, Any]:
+    """Instructions per request under callgrind (instructions.py), or why not."""
+    import instructions  # the same folder; imports this module
+
+    if not instructions.available():
+        return {"skipped": "valgrind is not installed (apt-get install valgrind)"}
+    return instructions.count(pg, requests, warmup=15)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=5)
@@ -363,6 +430,12 @@ def main() -> int:
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     parser.add_argument("--connections", default="1,32", help="comma-separated concurrencies")
     parser.add_argument("--profile", action="store_true", help="py-spy the list (top frames)")
+    parser.add_argument(
+        "--instructions",
+        type=int,
+        default=40,
+        help="requests per endpoint counted under callgrind (0: skip; needs valgrind)",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "artifacts" / "bench.json")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -428,7 +501,10 @@ def main() -> int:
             finally:
                 server.stop()
             results["runs"][f"workers_{workers}"] = run
+        if args.instructions > 0:
+            results["instructions_per_request"] = count_instructions(pg, args.instructions)
     shutil.rmtree(workdir, ignore_errors=True)
+    results["targets"] = judge(results)
     print_report(results)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
@@ -461,12 +537,45 @@ def print_report(results: dict[str, Any]) -> None:
                 print(
                     f"{key[1:]:<6}{name:<12}{row['rps']:>9.0f}{row['p50_ms']:>9.2f}"
                     f"{row['p99_ms']:>9.2f}{row['cpu_ms_per_request']:>12.3f}"
-                    f"{row['non_2xx']:>9.0f}{ratio:>11}"
+                    f"{row['non_2xx']:>9.0f}{ratio:>11}{_row_marks(key, run_name, name, row)}"
                 )
         if run.get("profile_list_top_frames"):
             print("profile of GET /tasks (own time, one worker):")
             for frame, share in run["profile_list_top_frames"]:
                 print(f"  {share:5.1f} %  {frame}")
+    counted = results.get("instructions_per_request")
+    if counted:
+        print("\ninstructions per request (callgrind, one worker, one connection; deterministic):")
+        if "skipped" in counted:
+            print(f"  skipped: {counted['skipped']}")
+        for name, row in counted.items():
+            if isinstance(row, dict):
+                print(f"  {name:<12}{row['instructions_per_request'] / 1e6:>8.2f} M")
+    print("\nissue-11 targets (32 connections unless stated):")
+    for verdict in results.get("targets", []):
+        shown = _shown(verdict["target"], verdict["value"])
+        print(f"  {mark(verdict['met']):<7}{verdict['run']:<11}{verdict['target']:<52}{shown}")
+
+
+def _shown(target: str, value: float) -> str:
+    if target.startswith("statements"):
+        return ""
+    return f"{value:.0%}" if "% of" in target else f"{value:.3g}"
+
+
+def _row_marks(key: str, run_name: str, name: str, row: dict[str, float]) -> str:
+    """The targets this figure is judged on, met or missed (next to the row)."""
+    if key != MAX_CONNECTIONS_KEY:
+        return ""
+    marks = []
+    for _target, endpoint, figure, comparison, bound in TARGETS:
+        if endpoint != name or (endpoint == "chat_demo" and run_name != "workers_2"):
+            continue
+        short = {"vs_health": "vs health", "cpu_ms_per_request": "CPU", "p99_ms": "p99"}[figure]
+        marks.append(
+            f"{short} {comparison} {bound:g}: {mark(_meets(row[figure], comparison, bound))}"
+        )
+    return ("  " + "; ".join(marks)) if marks else ""
 
 
 if __name__ == "__main__":

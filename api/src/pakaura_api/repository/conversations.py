@@ -188,7 +188,7 @@ async def read_turn(
     }
 
     async def read(connection: AsyncConnection) -> list[Any]:
-        return list((await connection.execute(query, params)).all())
+        return list(await db.fetch(connection, query, params))
 
     rows = await db.run(engine, read, read_only=True)
     history: list[tuple[int, StoredMessage]] = []
@@ -368,7 +368,8 @@ async def store_turn(engine: AsyncEngine, turn: NewTurn) -> int:
 
     async def store(connection: AsyncConnection) -> int:
         if connection.dialect.name == "postgresql":
-            stored = (await connection.execute(_PG_STORE[new], params)).first()
+            rows = await db.fetch(connection, _PG_STORE[new], params)
+            stored = rows[0] if rows else None
             if stored is None or stored[0] is None:  # pragma: no cover (NOT NULL refuses first)
                 raise ConversationGone
             return int(stored[0])
@@ -420,7 +421,7 @@ async def conversation_page(
     """Up to `limit` conversations from `offset`, most recently active first; and whether more
     exist (one row more is read to know). `TokenNoLongerValid` for a revoked token."""
     params = {**auth_params(principal), "limit": limit + 1, "offset": offset}
-    rows = (await connection.execute(_CONVERSATION_PAGE, params)).all()
+    rows = await db.fetch(connection, _CONVERSATION_PAGE, params)
     if not rows:
         raise TokenNoLongerValid
     found = [row for row in rows if row[0] is not None]
@@ -485,7 +486,7 @@ async def message_page(
         "limit": limit + 1,
         "before": before,
     }
-    rows = (await connection.execute(_MESSAGE_PAGES[before is not None], params)).all()
+    rows = await db.fetch(connection, _MESSAGE_PAGES[before is not None], params)
     if not rows:
         raise TokenNoLongerValid
     if rows[0][0] is None:

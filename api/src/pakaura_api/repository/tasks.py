@@ -18,6 +18,7 @@ the undo window has passed.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,13 +37,12 @@ from sqlalchemy import (
     literal,
     select,
     true,
-    type_coerce,
     update,
 )
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 
+from pakaura_api.db import fetch
 from pakaura_api.models import ID_MAX, Task, TaskCreate, TaskPublic, TaskUpdate, utcnow
 from pakaura_api.repository.tokens import AUTH, VALID, TokenNoLongerValid, auth_params, ensure_valid
 from pakaura_api.security import Principal
@@ -68,9 +68,10 @@ _DATETIME_COLUMNS = ("created_at", "updated_at", "completed_at")
 _DATETIMES = tuple(i for i, name in enumerate(PUBLIC_COLUMNS) if name in _DATETIME_COLUMNS)
 _TASKS = Task.metadata.tables["tasks"]
 # The stored priority label is read as a plain string: turning it into `Priority` and back to a
-# string for JSON cost more than the rest of the row (valid: `terms` checks name == value).
+# string for JSON cost more than the rest of the row (valid: `terms` checks name == value). A
+# CAST, not a type_coerce: binary results (`db.fetch`) would give the enum's raw bytes.
 _RETURNED = [
-    type_coerce(Task.priority, String).label(name) if name == "priority" else getattr(Task, name)
+    cast(Task.priority, String).label(name) if name == "priority" else getattr(Task, name)
     for name in PUBLIC_COLUMNS
 ]
 _PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}
@@ -177,7 +178,7 @@ def _update_statement(fields: frozenset[str]) -> Any:
     )
 
 
-def _record(row: Row[Any], dialect: str) -> dict[str, Any]:
+def _record(row: Sequence[Any], dialect: str) -> dict[str, Any]:
     if dialect != "sqlite":  # PostgreSQL's timestamptz keeps its UTC offset
         return dict(zip(PUBLIC_COLUMNS, row, strict=True))
     values = list(row)
@@ -185,6 +186,10 @@ def _record(row: Row[Any], dialect: str) -> dict[str, Any]:
         if values[i] is not None and values[i].tzinfo is None:
             values[i] = values[i].replace(tzinfo=UTC)
     return dict(zip(PUBLIC_COLUMNS, values, strict=True))
+
+
+def _first(rows: Sequence[Sequence[Any]]) -> Sequence[Any] | None:
+    return rows[0] if rows else None
 
 
 def _task_id(task_id: int) -> int:
@@ -203,7 +208,7 @@ async def list_page(
     """Up to `limit` of the user's tasks from `offset`, in `sort` order (one statement).
     Asks for one row more than `limit`: the caller sees whether another page exists."""
     params = {**auth_params(principal), "limit": limit + 1, "offset": offset}
-    rows = (await connection.execute(_PAGES[status, sort], params)).all()
+    rows = await fetch(connection, _PAGES[status, sort], params)
     if not rows:
         raise TokenNoLongerValid
     dialect = connection.dialect.name
@@ -214,7 +219,7 @@ async def get_record(
     connection: AsyncConnection, principal: Principal, task_id: int
 ) -> dict[str, Any] | None:
     params = {**auth_params(principal), "task_id": _task_id(task_id)}
-    row = (await connection.execute(_ONE, params)).first()
+    row = _first(await fetch(connection, _ONE, params))
     if row is None:
         raise TokenNoLongerValid
     return None if row[0] is None else _record(row, connection.dialect.name)
@@ -224,7 +229,7 @@ async def create_record(
     connection: AsyncConnection, principal: Principal, data: TaskCreate, cap: int
 ) -> dict[str, Any]:
     params = {**auth_params(principal), **data.model_dump(), "now": utcnow(), "cap": cap}
-    row = (await connection.execute(_CREATE, params)).first()
+    row = _first(await fetch(connection, _CREATE, params))
     if row is None:  # the token, or the cap: say which (failure path only)
         await ensure_valid(connection, principal)
         raise TaskLimitReached(cap)
@@ -236,7 +241,7 @@ async def update_record(
 ) -> dict[str, Any] | None:
     values = changes.model_dump(exclude_unset=True)
     params = {**auth_params(principal), **values, "task_id": _task_id(task_id), "now": utcnow()}
-    row = (await connection.execute(_update_statement(frozenset(values)), params)).first()
+    row = _first(await fetch(connection, _update_statement(frozenset(values)), params))
     if row is None:
         await ensure_valid(connection, principal)
         return None
@@ -247,7 +252,7 @@ async def soft_delete_record(
     connection: AsyncConnection, principal: Principal, task_id: int
 ) -> bool:
     params = {**auth_params(principal), "task_id": _task_id(task_id), "now": utcnow()}
-    if (await connection.execute(_SOFT_DELETE, params)).first() is None:
+    if not await fetch(connection, _SOFT_DELETE, params):
         await ensure_valid(connection, principal)
         return False
     return True
@@ -258,7 +263,7 @@ async def restore_record(
 ) -> dict[str, Any] | None:
     """Undo a delete made after `cutoff` (the undo window's start)."""
     params = {**auth_params(principal), "task_id": _task_id(task_id), "cutoff": cutoff}
-    row = (await connection.execute(_RESTORE, params)).first()
+    row = _first(await fetch(connection, _RESTORE, params))
     if row is None:
         await ensure_valid(connection, principal)
         return None
@@ -291,6 +296,6 @@ async def list_task_records(
 ) -> list[dict[str, Any]]:
     """The user's tasks, newest first, as plain dicts shaped like `TaskPublic` (read-only use
     by the chat; the caller has already established who the user is)."""
-    rows = await connection.execute(_RECORDS[status], {"user_id": user_id})
+    rows = await fetch(connection, _RECORDS[status], {"user_id": user_id})
     dialect = connection.dialect.name
     return [_record(row, dialect) for row in rows]
