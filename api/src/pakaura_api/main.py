@@ -34,6 +34,7 @@ from pakaura_api.config import Settings, load_settings
 from pakaura_api.db import create_engine, create_sessionmaker
 from pakaura_api.deps import INVALID_TOKEN
 from pakaura_api.headers import SecurityHeadersMiddleware
+from pakaura_api.hot_paths import HotPaths
 from pakaura_api.limits import BodySizeLimitMiddleware, LoginThrottler
 from pakaura_api.logging import RequestContextMiddleware
 from pakaura_api.models import utcnow
@@ -152,6 +153,9 @@ def create_app(settings: Settings) -> FastAPI:
         allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
         expose_headers=["X-Request-ID", "X-Next-Offset", "X-Next-Before", "Retry-After"],
     )
+    # The plainest list and chat requests skip FastAPI's routing and dependency solving
+    # (hot_paths.py); inside the body limit, outside CORS (it serves no cross-origin request).
+    app.add_middleware(HotPaths, api=app, prefix=API_PREFIX)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, no_store_prefix=f"{API_PREFIX}/auth/")
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)

@@ -12,8 +12,9 @@ import asyncio
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, FastAPI, HTTPException, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
+from pydantic import TypeAdapter
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -38,6 +39,7 @@ from pakaura_api.models import (
     MessagePublic,
 )
 from pakaura_api.repository import TokenNoLongerValid, conversations
+from pakaura_api.security import Principal
 
 log = structlog.get_logger("pakaura_api")
 router = APIRouter(tags=["chat"], responses={401: {"description": "Missing or invalid token"}})
@@ -75,20 +77,33 @@ def _not_found() -> HTTPException:
 
 
 @router.post("/chat", responses={**NOT_FOUND, **BUSY})
-async def chat(
-    body: ChatRequest, request: Request, principal: CurrentPrincipal, settings: SettingsDep
-) -> ChatResponse:
+async def chat(body: ChatRequest, request: Request, principal: CurrentPrincipal) -> ChatResponse:
     """Send a message; the assistant answers and may add, change or delete the user's tasks."""
-    config: ChatConfig = request.app.state.chat_config
-    limiter: ChatLimiter = request.app.state.chat_limiter
-    turn = TurnRequest(principal, body.message, body.conversation_id, settings.max_tasks_per_user)
+    return await answer(request.app, principal, body)
+
+
+async def answer(app: FastAPI, principal: Principal, body: ChatRequest) -> ChatResponse:
+    """One turn (the route's, and `hot_paths`' for the plainest requests)."""
+    state = app.state
+    limiter: ChatLimiter = state.chat_limiter
+    turn = TurnRequest(
+        principal, body.message, body.conversation_id, state.settings.max_tasks_per_user
+    )
     try:
         with limiter.turn(principal.user_id):
-            return await chat_turn(_engine(request), config, turn)
+            return await chat_turn(state.autocommit_engine, state.chat_config, turn)
     except ChatBusy as error:
         raise _busy(error) from None
     except (ConversationNotFound, conversations.ConversationGone):
         raise _not_found() from None
+
+
+_CHAT_RESPONSE = TypeAdapter(ChatResponse)
+
+
+def chat_response(turn: ChatResponse) -> Response:
+    """A turn as JSON, as FastAPI serialises the route's `ChatResponse` (by alias)."""
+    return Response(_CHAT_RESPONSE.dump_json(turn, by_alias=True), media_type="application/json")
 
 
 def _page_header(name: str, description: str) -> dict[int | str, dict[str, Any]]:
