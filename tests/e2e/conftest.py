@@ -20,6 +20,7 @@ import pytest
 from e2e_helpers import Shoot
 from e2e_servers import (
     ARTIFACTS,
+    SCREENSHOTS,
     CommandSwitch,
     Service,
     api_service,
@@ -34,7 +35,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture(scope="session")
@@ -126,10 +127,10 @@ def base_url(stack: dict[str, Service | None]) -> str:
 
 @pytest.fixture
 def shoot(page: Page) -> Shoot:
-    """Save a full-page screenshot as artifacts/e2e/<name>.png."""
+    """Save a full-page screenshot as artifacts/e2e/screenshots/<name>.png."""
 
     def take(name: str) -> Path:
-        path = ARTIFACTS / f"{name}.png"
+        path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
 

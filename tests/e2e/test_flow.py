@@ -15,7 +15,7 @@ from e2e_helpers import (
     task_item,
     unique_email,
 )
-from e2e_servers import ARTIFACTS
+from e2e_servers import SCREENSHOTS
 from playwright.sync_api import Browser, Page, expect
 
 TASK = "demo Kubernetes"
@@ -184,6 +184,6 @@ def test_phone_width(browser: Browser, base_url: str) -> None:
         send(page, "Add a task to water the plants tomorrow")
         expect(task_item(page, "water the plants")).to_have_count(1)
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
-        page.screenshot(path=str(ARTIFACTS / "13-phone-360px.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / "13-phone-360px.png"), full_page=True)
     finally:
         context.close()

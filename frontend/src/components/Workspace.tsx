@@ -38,6 +38,17 @@ export default function Workspace({ user }: { user: User }) {
   const [unavailable, setUnavailable] = useState(false);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const tasksHeadingRef = useRef<HTMLHeadingElement>(null);
+  // Once the user has typed, sent or picked a conversation, nothing that arrives later (the
+  // conversation list, a slow history) may switch the chat away from what they are looking at
+  // (issue 12: a message sent right after sign-in vanished when the list arrived).
+  const engaged = useRef(false);
+  // Only the newest conversation request may show its history.
+  const openSeq = useRef(0);
+
+  const engage = useCallback(() => {
+    engaged.current = true;
+    openSeq.current += 1; // a history still on its way is no longer wanted
+  }, []);
 
   useEffect(() => {
     if (draft) window.sessionStorage.setItem(draftKey, draft);
@@ -80,9 +91,12 @@ export default function Workspace({ user }: { user: User }) {
   }, [fail]);
 
   const openConversation = useCallback(
-    async (id: number) => {
+    async (id: number, automatic = false) => {
+      if (automatic && engaged.current) return;
+      const seq = ++openSeq.current;
       try {
         const history = asList<ChatMessage>(await request(`/bff/conversations/${id}/messages`));
+        if (seq !== openSeq.current || (automatic && engaged.current)) return;
         setActiveId(id);
         setMessages(history.filter((m) => m.role === "user" || m.role === "assistant"));
         setChatError(null);
@@ -96,7 +110,7 @@ export default function Workspace({ user }: { user: User }) {
   const loadAll = useCallback(async () => {
     const [, list] = await Promise.all([loadTasks(), loadConversations()]);
     const newest = list[0];
-    if (newest) await openConversation(newest.id);
+    if (newest) await openConversation(newest.id, true);
   }, [loadTasks, loadConversations, openConversation]);
 
   useEffect(() => {
@@ -109,6 +123,7 @@ export default function Workspace({ user }: { user: User }) {
   async function send() {
     const text = draft.trim();
     if (!text || sending) return;
+    engage();
     setSending(true);
     setChatError(null);
     const pendingId = `pending-${Date.now()}`;
@@ -187,6 +202,7 @@ export default function Workspace({ user }: { user: User }) {
   }
 
   function newChat() {
+    engage();
     setActiveId(null);
     setMessages([]);
     setChatError(null);
@@ -220,9 +236,13 @@ export default function Workspace({ user }: { user: User }) {
           sending={sending}
           error={chatError}
           inputRef={inputRef}
-          onDraftChange={setDraft}
+          onDraftChange={(value) => {
+            engaged.current = true;
+            setDraft(value);
+          }}
           onSend={() => void send()}
           onSelect={(id) => {
+            engaged.current = true;
             void openConversation(id).then(() => inputRef.current?.focus());
           }}
           onNewChat={newChat}
