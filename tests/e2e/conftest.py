@@ -12,7 +12,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +123,30 @@ def base_url(stack: dict[str, Service | None]) -> str:
     if frontend is not None:
         return frontend.url
     return os.environ["E2E_BASE_URL"].rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def api_paths(stack: dict[str, Service | None], base_url: str) -> set[str]:
+    """The paths the API under test documents (its OpenAPI document), to skip, with the reason
+    said, tests of API features that are not there yet."""
+    import urllib.request
+
+    api = stack["api"]
+    url = (api.url if api else base_url) + "/api/openapi.json"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (local URL)
+            return set(json.load(response).get("paths", {}))
+    except OSError:
+        return set()
+
+
+@pytest.fixture
+def requires_api(api_paths: set[str]) -> Callable[[str], None]:
+    def check(path: str) -> None:
+        if path not in api_paths:
+            pytest.skip(f"the API under test has no {path} yet")
+
+    return check
 
 
 @pytest.fixture

@@ -31,6 +31,12 @@ def sign_up(page: Page, email: str, name: str) -> None:
     expect(page.get_by_text("Loading tasks…")).to_have_count(0)
 
 
+def sign_out(page: Page) -> None:
+    """Through the account menu, as a user would."""
+    page.get_by_role("button", name="Account").click()
+    page.get_by_role("menuitem", name="Sign out").click()
+
+
 def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     """Fill in and submit the sign-in form (the caller waits for whatever it expects next)."""
     page.goto("/signin")

@@ -11,6 +11,7 @@ from e2e_helpers import (
     assistant_replies,
     chat_input,
     send,
+    sign_out,
     sign_up,
     task_item,
     unique_email,
@@ -142,7 +143,7 @@ def test_full_flow(page: Page, shoot: Shoot) -> None:
     private_id = private.get_attribute("data-task-id")
     shoot("09-form-added-task")
 
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     expect(page).to_have_url(re.compile(r"/signin\?reason=signed_out$"))
     expect(page.get_by_text("You have signed out.")).to_be_visible()
     page.goto("/")
@@ -158,7 +159,7 @@ def test_full_flow(page: Page, shoot: Shoot) -> None:
     shoot("11-second-user")
 
     # ...and the first user still can, with the same password.
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     expect(page.get_by_role("heading", name="Sign in to Pakaura")).to_be_visible()
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)

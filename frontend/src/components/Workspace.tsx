@@ -5,6 +5,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, errorFromNetwork, request } from "@/lib/client/api";
 import { applyActions, removeTask, upsertTask, type TaskFilter } from "@/lib/client/tasks";
 import type { ChatMessage, ChatResponse, Conversation, Task, User } from "@/lib/client/types";
+import AccountMenu from "./AccountMenu";
 import Banner from "./Banner";
 import ChatPanel, { type DisplayMessage } from "./ChatPanel";
 import TaskPanel, { type NewTask } from "./TaskPanel";
@@ -219,12 +220,7 @@ export default function Workspace({ user }: { user: User }) {
     <div className="app">
       <header className="topbar">
         <span className="brand">Pakaura</span>
-        <span className="who" title={user.email}>
-          {user.name || user.email}
-        </span>
-        <button type="button" className="button ghost small" onClick={signOut}>
-          Sign out
-        </button>
+        <AccountMenu user={user} onSignOut={() => void signOut()} onFailure={fail} />
       </header>
       {unavailable ? <Banner onRetry={() => void loadAll()} /> : null}
       <main className="workspace">

@@ -10,17 +10,26 @@ describe("parseDetail", () => {
   it("maps FastAPI's list detail onto fields by the last loc name", () => {
     const detail = [
       { loc: ["body", "email"], msg: "value is not a valid email address", type: "value_error" },
-      { loc: ["body", "password"], msg: "Value error, Password must be at least 8 characters", type: "value_error" },
+      { loc: ["body", "password"], msg: "Value error, This password is too common", type: "value_error" },
       { loc: ["body", "password"], msg: "second message is ignored", type: "x" },
       { loc: ["body"], msg: "Field required", type: "missing" },
     ];
     expect(parseDetail(detail)).toEqual({
-      message: "Field required",
+      message: "This field is required.",
       fields: {
-        email: "value is not a valid email address",
-        password: "Password must be at least 8 characters",
+        email: "Value is not a valid email address.",
+        password: "This password is too common.",
       },
     });
+  });
+
+  it("never shows pydantic's own wording: it is replaced by plain words for its type", () => {
+    const raw = (loc: string, msg: string, type: string) => parseDetail([{ loc: ["body", loc], msg, type }]).fields[loc];
+    expect(raw("password", "String should have at least 12 characters", "string_too_short")).toBe("Use at least 12 characters.");
+    expect(raw("title", "String should have at most 200 characters", "string_too_long")).toBe("This is too long.");
+    expect(raw("password", "Field required", "missing")).toBe("Enter a password.");
+    expect(raw("priority", "Input should be 'low', 'medium' or 'high'", "enum")).toBe("This value was not accepted.");
+    expect(raw("email", "Input should be a valid string", "string_type")).toBe("This value was not accepted.");
   });
 
   it("ignores shapes it does not know", () => {
@@ -53,7 +62,7 @@ describe("errorFromResponse", () => {
 
   it("gives a useful message for a 422 that only has field errors", () => {
     const error = errorFromResponse(422, { detail: [{ loc: ["body", "title"], msg: "too short" }] });
-    expect(error.fieldErrors).toEqual({ title: "too short" });
+    expect(error.fieldErrors).toEqual({ title: "Too short." });
     expect(error.message).toBe("Please correct the highlighted fields.");
   });
 
@@ -63,8 +72,8 @@ describe("errorFromResponse", () => {
     });
     expect(error.kind).toBe("validation");
     expect(error.fieldErrors).toEqual({
-      email: "Must be an email address",
-      password: "String should have at least 8 characters",
+      email: "Must be an email address.",
+      password: "Use at least 12 characters.",
     });
     expect(error.message).toBe("Please correct the highlighted fields.");
   });

@@ -33,11 +33,37 @@ const UNAVAILABLE = "The Pakaura service is unavailable right now. Please try ag
 interface ValidationItem {
   loc?: unknown;
   msg?: unknown;
+  type?: unknown;
 }
 
-/** FastAPI/pydantic messages read "Value error, <message>"; keep the human part. */
-function cleanMessage(message: string): string {
-  return message.replace(/^Value error,\s*/i, "");
+/** The password rule, as the sign-up form states it before anyone types (same as the API's). */
+export const PASSWORD_MIN_LENGTH = 12;
+export const PASSWORD_RULE =
+  `At least ${PASSWORD_MIN_LENGTH} characters. Common passwords and simple patterns (like “password123” or “qwertyuiop”) are refused: a few unrelated words make a strong one.`;
+
+function sentence(message: string): string {
+  const trimmed = message.trim();
+  if (!trimmed) return trimmed;
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/**
+ * One FastAPI 422 item in plain words. Pydantic's own wording ("String should have at least 12
+ * characters", "Input should be a valid string") never reaches the user: it is replaced by its
+ * `type`; the API's own checks (`value_error`) already read as sentences ("Value error, " off).
+ */
+export function plainMessage(field: string | null, item: { msg: string; type?: unknown }): string {
+  const type = typeof item.type === "string" ? item.type : "";
+  if (type === "value_error") return sentence(item.msg.replace(/^Value error,\s*/i, ""));
+  if (type === "missing") return field === "password" ? "Enter a password." : "This field is required.";
+  if (type === "string_too_short") {
+    return field === "password" ? `Use at least ${PASSWORD_MIN_LENGTH} characters.` : "This is too short.";
+  }
+  if (type === "string_too_long") return "This is too long.";
+  if (type.endsWith("_type") || type.endsWith("_parsing") || type === "enum") return "This value was not accepted.";
+  if (!type) return sentence(item.msg.replace(/^Value error,\s*/i, ""));
+  return field === "password" ? "Choose a different password." : "This value was not accepted.";
 }
 
 function fieldOf(loc: unknown): string | null {
@@ -55,12 +81,21 @@ export function parseDetail(detail: unknown): { message: string | null; fields: 
   for (const item of detail as ValidationItem[]) {
     if (!item || typeof item.msg !== "string") continue;
     const field = fieldOf(item.loc);
-    const message = cleanMessage(item.msg);
+    const message = plainMessage(field, { msg: item.msg, type: item.type });
     if (field && !(field in fields)) fields[field] = message;
     else if (!field) general.push(message);
   }
   const message = general.length > 0 ? general.join(" ") : null;
   return { message, fields };
+}
+
+/** Pydantic's wording back to its error type, for a 422 flattened into a sentence. */
+function rawType(message: string): string | undefined {
+  if (/^string should have at least/i.test(message)) return "string_too_short";
+  if (/^string should have at most/i.test(message)) return "string_too_long";
+  if (/^field required/i.test(message)) return "missing";
+  if (/^input should/i.test(message)) return "enum";
+  return undefined;
 }
 
 const FIELD_PROBLEM = /^([A-Za-z_][\w.]*):\s+(.+)$/s;
@@ -73,8 +108,8 @@ export function parseFieldSentence(detail: string): Record<string, string> | nul
     const match = FIELD_PROBLEM.exec(part.trim());
     if (!match?.[1] || !match[2]) return null;
     const field = match[1].split(".").at(-1) ?? match[1];
-    const message = match[2].charAt(0).toUpperCase() + match[2].slice(1);
-    if (!(field in fields)) fields[field] = message;
+    const message = plainMessage(field, { msg: match[2], type: rawType(match[2]) });
+    if (!(field in fields)) fields[field] = sentence(message);
   }
   return Object.keys(fields).length > 0 ? fields : null;
 }
@@ -107,10 +142,14 @@ export function errorFromNetwork(error: unknown): ApiError {
   return new ApiError("unavailable", UNAVAILABLE);
 }
 
-export async function request<T>(
-  path: string,
-  init: { method?: string; body?: unknown } = {},
-): Promise<T> {
+export interface CallInit {
+  method?: string;
+  body?: unknown;
+  signal?: AbortSignal;
+}
+
+/** The answer's body and headers (for the paging headers X-Next-Offset / X-Next-Before). */
+export async function requestWithHeaders<T>(path: string, init: CallInit = {}): Promise<{ data: T; headers: Headers }> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -122,11 +161,12 @@ export async function request<T>(
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       credentials: "same-origin",
       cache: "no-store",
+      signal: init.signal,
     });
   } catch (error) {
     throw errorFromNetwork(error);
   }
-  if (response.status === 204) return undefined as T;
+  if (response.status === 204) return { data: undefined as T, headers: response.headers };
   const text = await response.text();
   let body: unknown = null;
   try {
@@ -135,5 +175,9 @@ export async function request<T>(
     body = null; // e.g. an HTML error page from a proxy in between
   }
   if (!response.ok) throw errorFromResponse(response.status, body);
-  return body as T;
+  return { data: body as T, headers: response.headers };
+}
+
+export async function request<T>(path: string, init: CallInit = {}): Promise<T> {
+  return (await requestWithHeaders<T>(path, init)).data;
 }
