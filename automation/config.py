@@ -13,6 +13,15 @@ NAMESPACE = "pakaura"
 CHART = "helm/pakaura"
 HOSTNAME = "pakaura.local"
 HELM_TIMEOUT = "5m"
+# `helm upgrade --wait` does not wait for Jobs: deploy waits for the revision's migration itself.
+MIGRATION_TIMEOUT_SECONDS = 300
+MIGRATION_POLL_SECONDS = 2.0
+
+
+def migration_job(revision: int) -> str:
+    """The chart names each revision's migration Job `<fullname>-migrate-<revision>`."""
+    return f"{RELEASE}-migrate-{revision}"
+
 
 # component -> (image name, Dockerfile, build context), all relative to the repository root
 IMAGES: dict[str, tuple[str, str, str]] = {

@@ -9,7 +9,7 @@ from invoke.context import Context
 
 from . import config
 from .cluster import Cluster
-from .shell import run_json
+from .shell import run, run_json
 
 Obj = dict[str, Any]
 
@@ -116,3 +116,30 @@ def ready_addresses(endpoints: Obj | None) -> int:
 
 def release_selector() -> str:
     return f"app.kubernetes.io/instance={config.RELEASE}"
+
+
+def _job_condition(job: Obj, kind: str) -> bool:
+    return any(
+        c.get("type") == kind and c.get("status") == "True"
+        for c in job.get("status", {}).get("conditions") or []
+    )
+
+
+def job_succeeded(job: Obj) -> bool:
+    return _job_condition(job, "Complete") or int(job.get("status", {}).get("succeeded") or 0) > 0
+
+
+def job_failed(job: Obj) -> bool:
+    """Failed for good (backoffLimit or deadline reached). A pod failure the Job will retry is
+    not: between retries `active` is 0 and `failed` > 0, but there is no Failed condition yet."""
+    return _job_condition(job, "Failed")
+
+
+def job_log_tail(c: Context, target: Cluster, job: str, namespace: str, lines: int) -> str:
+    """The last lines of a Job's (newest) pod, or "" when they cannot be read."""
+    result = run(
+        c,
+        target.kubectl("logs", f"job/{job}", f"--tail={lines}", namespace=namespace),
+        check=False,
+    )
+    return (result.stdout or "").strip() if result.ok else ""

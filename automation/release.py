@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from invoke.context import Context
 
-from . import config
+from . import config, kube
 from .cluster import Cluster, reachable
 from .console import console, done, skipped, step, warn
 from .errors import TaskError
@@ -146,7 +147,53 @@ def deploy(
         run(c, argv, fix="run `invoke doctor` to see which pod is not ready and why")
     after = current(c, target, namespace)
     done(f"release {config.RELEASE} deployed (revision {after.revision if after else '?'})")
+    if after:
+        wait_for_migration(c, target, namespace, after.revision)
     return True
+
+
+def wait_for_migration(c: Context, target: Cluster, namespace: str, revision: int) -> None:
+    """Block until the revision's migration Job has finished; a failed one is an error with its
+    last log lines. `helm --wait` covers Deployments and StatefulSets but not Jobs, so without
+    this `setup` would judge a migration that is still running (~11 s on a real node)."""
+    name = config.migration_job(revision)
+    started = time.monotonic()
+    deadline = started + config.MIGRATION_TIMEOUT_SECONDS
+    announced = False
+    while True:
+        result = run(
+            c, target.kubectl("get", f"job/{name}", "-o", "json", namespace=namespace), check=False
+        )
+        if result.failed:
+            if "notfound" in (result.stderr or "").replace(" ", "").lower():
+                return  # migrations disabled, or the Job finished and its TTL removed it
+            raise TaskError(
+                f"could not read migration job {name}: {(result.stderr or '').strip()}",
+                "check the cluster with `invoke doctor`",
+            )
+        job = json.loads(result.stdout or "{}")
+        if kube.job_succeeded(job):
+            if announced:
+                done(f"migration {name} completed in {time.monotonic() - started:.0f} s")
+            return
+        if kube.job_failed(job):
+            tail = kube.job_log_tail(c, target, name, namespace, 10)
+            if tail:
+                console.print(tail, markup=False, highlight=False)
+            raise TaskError(
+                f"migration {name} failed",
+                "its last log lines are above (`invoke logs migrate`); fix the cause, then "
+                "`invoke deploy` again",
+            )
+        if time.monotonic() >= deadline:
+            raise TaskError(
+                f"migration {name} still running after {config.MIGRATION_TIMEOUT_SECONDS} s",
+                "`invoke logs migrate` shows what it is waiting for",
+            )
+        if not announced:
+            step(f"waiting for migration {name} to finish")
+            announced = True
+        time.sleep(config.MIGRATION_POLL_SECONDS)
 
 
 def uninstall(c: Context, target: Cluster, namespace: str) -> bool:

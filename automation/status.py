@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from invoke.context import Context
 from rich.table import Table
@@ -19,21 +20,46 @@ from .release import Release, current
 class Snapshot:
     release: Release | None
     items: list[Obj] = field(default_factory=list)
+    migration_log: str = ""  # last lines of the current revision's failed migration, if any
 
     def kind(self, kind: str) -> list[Obj]:
         return kube.of_kind(self.items, kind)
 
 
+class State(StrEnum):
+    healthy = "healthy"
+    progressing = "progressing"  # on its way (a migration running): not a failure
+    unhealthy = "unhealthy"
+
+
 @dataclass(frozen=True)
 class Verdict:
     service: str
-    healthy: bool
+    state: State
     summary: str
+
+    @property
+    def healthy(self) -> bool:
+        return self.state is not State.unhealthy
+
+
+MARKS = {
+    State.healthy: "[green]✓ healthy[/]",
+    State.progressing: "[yellow]◐ progressing[/]",
+    State.unhealthy: "[red]✗ unhealthy[/]",
+}
+MIGRATION_LOG_LINES = 10
 
 
 def collect(c: Context, target: Cluster, namespace: str) -> Snapshot:
     items = kube.get(c, target, "pods,services,endpoints,ingresses,jobs", namespace)
-    return Snapshot(current(c, target, namespace), items)
+    snapshot = Snapshot(current(c, target, namespace), items)
+    job = current_migration(snapshot)
+    if job is not None and kube.job_failed(job):
+        snapshot.migration_log = kube.job_log_tail(
+            c, target, kube.name(job), namespace, MIGRATION_LOG_LINES
+        )
+    return snapshot
 
 
 def verdicts(snapshot: Snapshot) -> list[Verdict]:
@@ -55,22 +81,59 @@ def verdicts(snapshot: Snapshot) -> list[Verdict]:
             summary = "no pods"
         if problems:
             summary += " — " + "; ".join(problems)
-        result.append(Verdict(service, healthy, summary))
-    result.append(migration_verdict(snapshot.kind("Job")))
+        result.append(Verdict(service, State.healthy if healthy else State.unhealthy, summary))
+    result.append(migration_verdict(snapshot))
     return result
 
 
-def migration_verdict(jobs: list[Obj]) -> Verdict:
-    mine = [j for j in jobs if kube.component(j) == "migrate" or "-migrate-" in kube.name(j)]
-    if not mine:
-        return Verdict("migrate", True, "no migration job left (removed after success by its TTL)")
-    latest = max(mine, key=lambda j: j.get("metadata", {}).get("creationTimestamp", ""))
-    status = latest.get("status", {})
-    if status.get("succeeded"):
-        return Verdict("migrate", True, f"{kube.name(latest)} completed")
-    if status.get("failed") and not status.get("active"):
-        return Verdict("migrate", False, f"{kube.name(latest)} failed — see `invoke logs migrate`")
-    return Verdict("migrate", False, f"{kube.name(latest)} still running")
+def _migration_jobs(snapshot: Snapshot) -> list[Obj]:
+    return [
+        j
+        for j in snapshot.kind("Job")
+        if kube.component(j) == "migrate" or "-migrate-" in kube.name(j)
+    ]
+
+
+def current_migration(snapshot: Snapshot) -> Obj | None:
+    """The migration Job of the release's current revision (jobs are named `…-migrate-<rev>`);
+    without a release, the newest one."""
+    jobs = _migration_jobs(snapshot)
+    if snapshot.release is None:
+        return max(jobs, key=lambda j: j["metadata"].get("creationTimestamp", ""), default=None)
+    suffix = f"-migrate-{snapshot.release.revision}"
+    return next((j for j in jobs if kube.name(j).endswith(suffix)), None)
+
+
+def migration_verdict(snapshot: Snapshot) -> Verdict:
+    """Only the current revision's migration counts: an older revision's Job (failed or not)
+    says nothing about what runs now. `helm upgrade --wait` does not wait for Jobs, so right
+    after an upgrade the new migration is usually still running: that is progress, not failure.
+    """
+    job = current_migration(snapshot)
+    if job is None:
+        if snapshot.release is not None and _migration_jobs(snapshot):
+            revision = snapshot.release.revision
+            return Verdict(
+                "migrate",
+                State.healthy,
+                f"no migration job for revision {revision} (TTL removed it)",
+            )
+        return Verdict(
+            "migrate", State.healthy, "no migration job left (removed after success by its TTL)"
+        )
+    name = kube.name(job)
+    if kube.job_succeeded(job):
+        return Verdict("migrate", State.healthy, f"{name} completed")
+    if kube.job_failed(job):
+        summary = f"{name} failed — see `invoke logs migrate`"
+        if snapshot.migration_log:
+            summary += "; last lines:\n" + _indent(snapshot.migration_log)
+        return Verdict("migrate", State.unhealthy, summary)
+    return Verdict("migrate", State.progressing, f"{name} running (the schema is being migrated)")
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"      {line}" for line in text.rstrip().splitlines())
 
 
 def access_url(c: Context, target: Cluster, snapshot: Snapshot, namespace: str) -> list[str]:
@@ -175,8 +238,11 @@ def render(
 
     console.print("[bold]Verdict[/]")
     for verdict in verdict_list:
-        mark = "[green]✓ healthy[/]" if verdict.healthy else "[red]✗ unhealthy[/]"
-        console.print(f"  {verdict.service:<11} {mark}  {verdict.summary}", highlight=False)
+        console.print(
+            f"  {verdict.service:<11} {MARKS[verdict.state]}  {verdict.summary}",
+            highlight=False,
+            markup=True,
+        )
     console.print("[bold]Access[/]")
     for line in urls:
         console.print(f"  {line}", highlight=False)

@@ -111,11 +111,23 @@ def ingress(host: str = "pakaura.local") -> dict[str, Any]:
     }
 
 
-def job(name: str = "pakaura-migrate-1", succeeded: bool = True) -> dict[str, Any]:
+JOB_STATUS = {
+    "complete": {"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]},
+    "failed": {
+        "failed": 3,
+        "conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}],
+    },
+    "running": {"active": 1},
+    # a pod failed and the Job waits to retry it: active 0, no Failed condition yet
+    "retrying": {"failed": 1},
+}
+
+
+def job(name: str = "pakaura-migrate-1", state: str = "complete") -> dict[str, Any]:
     return {
         "kind": "Job",
         "metadata": {"name": name, "labels": labels("migrate"), "creationTimestamp": CREATED},
-        "status": {"succeeded": 1} if succeeded else {"failed": 3},
+        "status": JOB_STATUS[state],
     }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from automation import config, images, release
 
 from .conftest import res
-from .k8s import as_list, healthy_items, history
+from .k8s import as_list, healthy_items, history, job
 
 NOT_FOUND = res("", exited=1, stderr="Error: release: not found")
 MINIKUBE_RUNNING = {
@@ -55,6 +55,7 @@ def cluster_reads() -> dict[str, Any]:
         ),
         r"minikube ip": res("192.168.49.2\n"),
         r"minikube docker-env": res(DOCKER_ENV),
+        r"kubectl .*get job/pakaura-migrate-\d+ -o json": res(job()),
     }
 
 

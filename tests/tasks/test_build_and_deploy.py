@@ -8,7 +8,7 @@ from invoke.exceptions import Exit
 from automation import images, release
 
 from .conftest import commands, mock, ran, res, tasks
-from .k8s import history
+from .k8s import history, job
 from .scenarios import DOCKER_ENV, NOT_FOUND, deployed_history
 
 MISSING_IMAGE = res("", exited=1, stderr="Error: No such image")
@@ -113,6 +113,7 @@ def test_deploy_passes_values_and_repeated_sets_to_helm_upgrade_install(tmp_path
             r"kubectl .*get --raw /readyz": res("ok"),
             r"helm history": [NOT_FOUND, NOT_FOUND, res(history(1))],
             r"helm upgrade --install": res("deployed"),
+            r"kubectl -n demo get job/pakaura-migrate-1 -o json": res(job()),
         }
     )
     tasks.deploy(c, namespace="demo", values=[str(values)], set_=["a=1", "b.c=two"])
@@ -138,10 +139,69 @@ def test_deploy_with_unchanged_inputs_makes_no_new_revision(capsys):
             r"kubectl .*get --raw /readyz": res("ok"),
             r"helm history": deployed_history(),
             r"helm upgrade": res("ok"),
+            r"kubectl .*get job/pakaura-migrate-3 -o json": res(job("pakaura-migrate-3")),
         }
     )
     tasks.deploy(forced, force=True)
     assert ran(forced, r"helm upgrade --install")
+
+
+@pytest.mark.usefixtures("all_tools", "fake_repo")
+def test_deploy_returns_only_once_the_new_revisions_migration_has_finished(monkeypatch, capsys):
+    # `helm upgrade --wait` does not wait for Jobs; on a real node the migration runs ~11 s more.
+    naps: list[float] = []
+    monkeypatch.setattr("time.sleep", naps.append)
+    running, done = res(job("pakaura-migrate-2", "running")), res(job("pakaura-migrate-2"))
+    c = mock(
+        {
+            r"kubectl .*get --raw /readyz": res("ok"),
+            r"helm history": [res(history(1)), res(history(2))],
+            r"helm upgrade --install": res("upgraded"),
+            r"kubectl .*get job/pakaura-migrate-2 -o json": [running, running, done],
+        }
+    )
+    tasks.deploy(c)
+    assert len(ran(c, r"get job/pakaura-migrate-2")) == 3
+    assert len(naps) == 2
+    out = capsys.readouterr().out
+    assert "waiting for migration pakaura-migrate-2 to finish" in out
+    assert "migration pakaura-migrate-2 completed" in out
+
+
+@pytest.mark.usefixtures("all_tools", "fake_repo")
+def test_deploy_with_a_failed_migration_fails_with_its_last_log_lines(monkeypatch, capsys):
+    monkeypatch.setattr("time.sleep", lambda _seconds: None)
+    c = mock(
+        {
+            r"kubectl .*get --raw /readyz": res("ok"),
+            r"helm history": [res(history(1)), res(history(2))],
+            r"helm upgrade --install": res("upgraded"),
+            r"kubectl .*get job/pakaura-migrate-2 -o json": res(job("pakaura-migrate-2", "failed")),
+            r"kubectl .*logs job/pakaura-migrate-2 --tail=10": res("boom: relation exists"),
+        }
+    )
+    with pytest.raises(Exit) as exit_info:
+        tasks.deploy(c)
+    assert exit_info.value.code == 1
+    out = capsys.readouterr().out
+    assert "boom: relation exists" in out
+    assert "error: migration pakaura-migrate-2 failed" in out
+    assert "invoke logs migrate" in out
+
+
+@pytest.mark.usefixtures("all_tools", "fake_repo")
+def test_deploy_accepts_a_migration_job_already_removed_or_disabled():
+    c = mock(
+        {
+            r"kubectl .*get --raw /readyz": res("ok"),
+            r"helm history": [NOT_FOUND, NOT_FOUND, res(history(1))],
+            r"helm upgrade --install": res("deployed"),
+            r"kubectl .*get job/pakaura-migrate-1 -o json": res(
+                "", exited=1, stderr='Error from server (NotFound): jobs.batch "x" not found'
+            ),
+        }
+    )
+    tasks.deploy(c)
 
 
 @pytest.mark.usefixtures("all_tools", "fake_repo")
@@ -262,6 +322,7 @@ def test_changed_image_sources_roll_the_pods_through_helm(fake_repo):
             r"kubectl .*get --raw /readyz": res("ok"),
             r"helm history": history_before,
             r"helm upgrade": res("ok"),
+            r"kubectl .*get job/pakaura-migrate-3 -o json": res(job("pakaura-migrate-3")),
         }
     )
     tasks.deploy(c)

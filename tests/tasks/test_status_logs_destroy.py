@@ -12,9 +12,10 @@ from .scenarios import NOT_FOUND
 READY = res("ok")
 
 
-def status_ctx(items, helm_history=None):
+def status_ctx(items, helm_history=None, **extra):
     return mock(
         {
+            **extra,
             r"kubectl .*get --raw /readyz": READY,
             r"kubectl config current-context": res("minikube\n"),
             r"minikube ip": res("192.168.49.2\n"),
@@ -26,7 +27,7 @@ def status_ctx(items, helm_history=None):
 
 @pytest.mark.usefixtures("all_tools")
 def test_status_of_a_healthy_release_lists_everything_and_exits_0(capsys):
-    items = healthy_items()
+    items = [i for i in healthy_items() if i["kind"] != "Job"] + [job("pakaura-migrate-2")]
     next(i for i in items if i["kind"] == "Service" and i["metadata"]["name"] == "frontend")[
         "spec"
     ]["type"] = "NodePort"
@@ -44,7 +45,7 @@ def test_status_of_a_healthy_release_lists_everything_and_exits_0(capsys):
     for service in ("api", "frontend", "postgresql", "migrate"):
         assert f"  {service:<11} ✓ healthy" in out
     assert "2/2 pods ready, 2 endpoint(s)" in out
-    assert "pakaura-migrate-1 completed" in out
+    assert "pakaura-migrate-2 completed" in out
     assert "http://pakaura.local" in out
     assert "192.168.49.2 pakaura.local" in out
     assert "port-forward svc/frontend 3000:3000" in out
@@ -70,16 +71,42 @@ def test_status_with_a_crashing_api_pod_names_it_and_exits_3(capsys):
 
 @pytest.mark.usefixtures("all_tools")
 def test_status_flags_a_failed_migration_and_a_missing_release(capsys):
-    items = [i for i in healthy_items() if i["kind"] != "Job"] + [job("pakaura-migrate-2", False)]
+    items = [i for i in healthy_items() if i["kind"] != "Job"] + [
+        job("pakaura-migrate-2", "failed")
+    ]
+    log = res("alembic upgrade head\npsycopg.OperationalError: password authentication failed")
     with pytest.raises(Exit):
-        tasks.status(status_ctx(items))
-    assert "pakaura-migrate-2 failed — see `invoke logs migrate`" in capsys.readouterr().out
+        tasks.status(status_ctx(items, **{r"kubectl -n pakaura logs job/pakaura-migrate-2": log}))
+    out = capsys.readouterr().out
+    assert "migrate     ✗ unhealthy  pakaura-migrate-2 failed — see `invoke logs migrate`" in out
+    assert "      psycopg.OperationalError: password authentication failed" in out
     with pytest.raises(Exit) as exit_info:
         tasks.status(status_ctx([], NOT_FOUND))
     assert exit_info.value.code == 3
     out = capsys.readouterr().out
     assert "Release pakaura is not installed in pakaura" in out
     assert "api         ✗ unhealthy  no pods" in out
+
+
+@pytest.mark.usefixtures("all_tools")
+def test_status_calls_the_current_revisions_running_migration_progressing_and_exits_0(capsys):
+    # Right after `helm upgrade --wait` (which does not wait for Jobs) revision 2's migration
+    # still runs; revision 1's old Job failed long ago and no longer matters.
+    items = [i for i in healthy_items() if i["kind"] != "Job"]
+    items += [job("pakaura-migrate-1", "failed"), job("pakaura-migrate-2", "running")]
+    tasks.status(status_ctx(items))  # no Exit: progress is not a failure
+    out = capsys.readouterr().out
+    assert "migrate     ◐ progressing  pakaura-migrate-2 running" in out
+    assert "unhealthy" not in out
+
+
+@pytest.mark.usefixtures("all_tools")
+def test_status_calls_a_migration_waiting_to_retry_progressing(capsys):
+    items = [i for i in healthy_items() if i["kind"] != "Job"] + [
+        job("pakaura-migrate-2", "retrying")
+    ]
+    tasks.status(status_ctx(items))
+    assert "migrate     ◐ progressing" in capsys.readouterr().out
 
 
 @pytest.mark.usefixtures("all_tools")
