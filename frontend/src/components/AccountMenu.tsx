@@ -60,7 +60,7 @@ export default function AccountMenu({ user, onSignOut, onFailure }: Props) {
         <span className="who" aria-hidden="true">
           {user.name || user.email}
         </span>
-        <span aria-hidden="true"> ▾</span>
+        <span className="caret" aria-hidden="true">▾</span>
       </button>
       {open ? (
         <ul className="menu" id={menuId} role="menu" aria-label="Account" ref={menuRef} onKeyDown={onMenuKey}>

@@ -1,6 +1,9 @@
-/** Shapes from the API contract (docs: shared/reference/api-contract.md). */
+/** Shapes of the API's answers (the HTTP contract; generated from the OpenAPI document in part
+ * of issue 13 — until then written out here, exactly as documented). */
 
 export type Priority = "low" | "medium" | "high";
+export type TaskStatus = "all" | "pending" | "completed";
+export type TaskSort = "created" | "due" | "priority";
 
 export interface User {
   id: number;
@@ -20,10 +23,23 @@ export interface Task {
   completed_at: string | null;
 }
 
+/** PATCH /tasks/{id}: only the fields sent change; `due_date: null` clears the date. */
+export interface TaskUpdate {
+  title?: string;
+  description?: string;
+  priority?: Priority;
+  due_date?: string | null;
+  completed?: boolean;
+}
+
+/** What a chat action did to the task list: `result.task` was created/changed or deleted. */
+export type ActionEffect = "none" | "upsert" | "delete";
+
 export interface ChatAction {
   tool: string;
+  effect: ActionEffect;
   arguments: Record<string, unknown>;
-  result: unknown;
+  result: Record<string, unknown>;
 }
 
 export type ChatMode = "ai" | "demo";
@@ -37,16 +53,16 @@ export interface ChatResponse {
 
 export interface Conversation {
   id: number;
-  title?: string | null;
-  created_at?: string;
-  updated_at?: string;
+  title: string;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface ChatMessage {
-  id: number | string;
-  role: "user" | "assistant" | string;
+  id: number;
+  role: "user" | "assistant";
   content: string;
-  mode?: ChatMode | null;
-  actions?: ChatAction[] | null;
-  created_at?: string;
+  mode: ChatMode | null;
+  actions: ChatAction[];
+  created_at: string;
 }
