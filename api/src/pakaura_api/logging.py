@@ -2,6 +2,8 @@
 
 Never logged: Authorization headers, tokens, passwords, the Cohere key, the DB password (settings
 are logged through `Settings.masked()` only; request lines carry method, path, status, duration).
+Text received from elsewhere (a provider's error body) is logged only through `excerpt()`:
+shortened, with known secrets, bearer tokens, JWTs and key-like strings redacted.
 """
 
 from __future__ import annotations
@@ -21,6 +23,37 @@ REQUEST_ID_HEADER = "x-request-id"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 log = structlog.get_logger("pakaura_api")
+
+REDACTED = "[redacted]"
+EXCERPT_MAX = 200
+# What a secret looks like when we do not know its value: an Authorization header's value, a
+# JWT, or a long unbroken run of key characters (API keys, hex/base64 secrets).
+_SECRET_PATTERNS = (
+    re.compile(
+        r"(?i)(authorization|api[-_]?key|x-api-key|token|secret|password)"
+        r"(\W{1,4})([^\s\"',;}]+)"
+    ),
+    re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"),
+    re.compile(r"[A-Za-z0-9_-]{32,}"),
+)
+
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """`text` with every known secret value and anything shaped like a credential replaced."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    text = _SECRET_PATTERNS[0].sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    for pattern in _SECRET_PATTERNS[1:]:
+        text = pattern.sub(REDACTED, text)
+    return text
+
+
+def excerpt(text: str, secrets: tuple[str, ...] = (), limit: int = EXCERPT_MAX) -> str:
+    """What may be logged of text from elsewhere: redacted first, then cut to `limit` chars."""
+    cleaned = redact(text, secrets)
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
 def configure_logging(level: str = "INFO") -> None:

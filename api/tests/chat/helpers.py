@@ -38,7 +38,7 @@ async def tasks_of(session: AsyncSession, user_id: int) -> Sequence[Task]:
     """Straight from the table (not through the code under test), oldest first."""
     query = (
         select(Task)
-        .where(Task.user_id == user_id)
+        .where(Task.user_id == user_id, Task.deleted_at == None)  # noqa: E711 (soft delete)
         .order_by(Task.id)  # type: ignore[arg-type]
         .execution_options(populate_existing=True)
     )

@@ -7,27 +7,45 @@ functions of each module are re-exported here. The chat helper adds `conversatio
 from pakaura_api.repository.tasks import (
     PUBLIC_COLUMNS,
     StatusFilter,
+    TaskLimitReached,
+    create_record,
     create_task,
     delete_task,
+    get_record,
     get_task,
+    list_page,
     list_task_records,
     list_tasks,
+    purge_deleted,
+    restore_record,
+    soft_delete_record,
+    update_record,
     update_task,
 )
+from pakaura_api.repository.tokens import TokenNoLongerValid
 from pakaura_api.repository.users import add_user, email_registered, get_user_by_email
 from pakaura_api.terms import TaskStatus
 
 __all__ = [
     "PUBLIC_COLUMNS",
     "StatusFilter",
+    "TaskLimitReached",
     "TaskStatus",
+    "TokenNoLongerValid",
     "add_user",
+    "create_record",
     "create_task",
     "delete_task",
     "email_registered",
+    "get_record",
     "get_task",
     "get_user_by_email",
+    "list_page",
     "list_task_records",
     "list_tasks",
+    "purge_deleted",
+    "restore_record",
+    "soft_delete_record",
+    "update_record",
     "update_task",
 ]
