@@ -30,7 +30,7 @@ def _states(page: Page) -> list[tuple[str, Callable[[], None]]]:
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill("wrong password here")
         page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("alert")).to_be_visible()
+        expect(page.locator("#form-error")).to_be_visible()
 
     def signup() -> None:
         page.goto("/signup")
