@@ -14,12 +14,6 @@ const NOTICES: Record<string, string> = {
   signed_out: "You have signed out.",
 };
 
-/** A plain-string 422/409 detail still belongs next to a field when it names one. */
-function guessField(message: string, fields: readonly Field[]): Field | null {
-  const lower = message.toLowerCase();
-  return fields.find((field) => lower.includes(field)) ?? null;
-}
-
 const noSubscription = () => () => {};
 
 /** False in the server render and during hydration, true once React runs the page. */
@@ -90,13 +84,6 @@ export default function AuthForm({ mode }: { mode: Mode }) {
         if ((fields as string[]).includes(name)) errors[name as Field] = message;
       }
       let general: string | null = apiError.kind === "unavailable" ? null : apiError.message;
-      if (Object.keys(errors).length === 0 && general && apiError.kind !== "unauthorized") {
-        const field = guessField(general, fields);
-        if (field) {
-          errors[field] = general;
-          general = null;
-        }
-      }
       if (Object.keys(errors).length > 0 && general === "Please correct the highlighted fields.") {
         general = null;
       }

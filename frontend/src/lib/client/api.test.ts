@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startUpstream, type Upstream } from "@/test/upstream";
-import { ApiError, errorFromNetwork, errorFromResponse, parseDetail, parseFieldSentence, request } from "./api";
+import { ApiError, errorFromNetwork, errorFromResponse, parseDetail, request } from "./api";
 
 describe("parseDetail", () => {
   it("keeps a plain string detail as the message", () => {
@@ -66,23 +66,10 @@ describe("errorFromResponse", () => {
     expect(error.message).toBe("Please correct the highlighted fields.");
   });
 
-  it("splits the API's one-sentence 422 back into fields", () => {
-    const error = errorFromResponse(422, {
-      detail: "email: must be an email address; password: String should have at least 8 characters",
-    });
-    expect(error.kind).toBe("validation");
-    expect(error.fieldErrors).toEqual({
-      email: "Must be an email address.",
-      password: "Use at least 12 characters.",
-    });
-    expect(error.message).toBe("Please correct the highlighted fields.");
-  });
-
-  it("keeps a 422 sentence that is not per-field as the general message", () => {
-    const error = errorFromResponse(422, { detail: "Due date must be today or later" });
+  it("keeps a plain-string detail (400, 409) as the general message", () => {
+    const error = errorFromResponse(400, { detail: "Current password is incorrect" });
     expect(error.fieldErrors).toEqual({});
-    expect(error.message).toBe("Due date must be today or later");
-    expect(parseFieldSentence("a: b; not a field problem")).toBeNull();
+    expect(error.message).toBe("Current password is incorrect");
   });
 
   it("says 'unavailable' for a 5xx without a JSON body", () => {

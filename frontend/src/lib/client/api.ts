@@ -89,36 +89,9 @@ export function parseDetail(detail: unknown): { message: string | null; fields: 
   return { message, fields };
 }
 
-/** Pydantic's wording back to its error type, for a 422 flattened into a sentence. */
-function rawType(message: string): string | undefined {
-  if (/^string should have at least/i.test(message)) return "string_too_short";
-  if (/^string should have at most/i.test(message)) return "string_too_long";
-  if (/^field required/i.test(message)) return "missing";
-  if (/^input should/i.test(message)) return "enum";
-  return undefined;
-}
-
-const FIELD_PROBLEM = /^([A-Za-z_][\w.]*):\s+(.+)$/s;
-
-/** Our API flattens a 422 into one sentence, "email: bad; password: too short": split it back
- * into per-field messages. Returns null unless every part has that shape. */
-export function parseFieldSentence(detail: string): Record<string, string> | null {
-  const fields: Record<string, string> = {};
-  for (const part of detail.split(/;\s+/)) {
-    const match = FIELD_PROBLEM.exec(part.trim());
-    if (!match?.[1] || !match[2]) return null;
-    const field = match[1].split(".").at(-1) ?? match[1];
-    const message = plainMessage(field, { msg: match[2], type: rawType(match[2]) });
-    if (!(field in fields)) fields[field] = sentence(message);
-  }
-  return Object.keys(fields).length > 0 ? fields : null;
-}
-
 export function errorFromResponse(status: number, body: unknown): ApiError {
   const record = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
-  const parsed = parseDetail(record["detail"]);
-  const sentence = status === 422 && typeof record["detail"] === "string" ? parseFieldSentence(record["detail"]) : null;
-  const { message, fields } = sentence ? { message: null, fields: sentence } : parsed;
+  const { message, fields } = parseDetail(record["detail"]);
   const reason = typeof record["reason"] === "string" ? record["reason"] : null;
   if (status === 401) {
     return new ApiError("unauthorized", message ?? "Please sign in.", status, {}, reason);

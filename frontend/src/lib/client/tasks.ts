@@ -65,7 +65,7 @@ export type DueState = "overdue" | "today" | "upcoming";
 
 /** Where a pending task's due date stands relative to `today` (YYYY-MM-DD, the user's zone). */
 export function dueState(task: Pick<Task, "completed" | "due_date">, today: string): DueState | null {
-  if (task.completed || task.due_date === null) return null;
+  if (task.completed || !task.due_date) return null;
   if (task.due_date < today) return "overdue";
   return task.due_date === today ? "today" : "upcoming";
 }

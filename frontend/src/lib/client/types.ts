@@ -1,68 +1,25 @@
-/** Shapes of the API's answers (the HTTP contract; generated from the OpenAPI document in part
- * of issue 13 — until then written out here, exactly as documented). */
+/** The API's shapes, as its OpenAPI document declares them: generated into
+ * `src/lib/api/schema.d.ts` (`npm run gen:api`), never written out by hand. */
 
-export type Priority = "low" | "medium" | "high";
-export type TaskStatus = "all" | "pending" | "completed";
-export type TaskSort = "created" | "due" | "priority";
+import type { components } from "@/lib/api/schema";
 
-export interface User {
-  id: number;
-  email: string;
-  name: string | null;
-}
+type Schemas = components["schemas"];
 
-export interface Task {
-  id: number;
-  title: string;
-  description: string;
-  completed: boolean;
-  priority: Priority;
-  due_date: string | null;
-  created_at: string;
-  updated_at: string;
-  completed_at: string | null;
-}
-
+export type Priority = Schemas["Priority"];
+export type TaskStatus = Schemas["TaskStatus"];
+export type TaskSort = Schemas["TaskSort"];
+export type User = Schemas["UserPublic"];
+export type Task = Schemas["TaskPublic"];
 /** PATCH /tasks/{id}: only the fields sent change; `due_date: null` clears the date. */
-export interface TaskUpdate {
-  title?: string;
-  description?: string;
-  priority?: Priority;
-  due_date?: string | null;
-  completed?: boolean;
-}
+export type TaskUpdate = Schemas["TaskUpdate"];
+export type ChatMode = Schemas["Mode"];
+export type Conversation = Schemas["ConversationPublic"];
 
+// Bridge until the chat work (`ActionPublic.effect`, CONTRACT) is in the API's document: then
+// these lines become plain aliases of the generated schemas.
 /** What a chat action did to the task list: `result.task` was created/changed or deleted. */
 export type ActionEffect = "none" | "upsert" | "delete";
-
-export interface ChatAction {
-  tool: string;
-  effect: ActionEffect;
-  arguments: Record<string, unknown>;
-  result: Record<string, unknown>;
-}
-
-export type ChatMode = "ai" | "demo";
-
-export interface ChatResponse {
-  conversation_id: number;
-  reply: string;
-  mode: ChatMode;
-  actions: ChatAction[];
-}
-
-export interface Conversation {
-  id: number;
-  title: string;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface ChatMessage {
-  id: number;
-  role: "user" | "assistant";
-  content: string;
-  mode: ChatMode | null;
-  actions: ChatAction[];
-  created_at: string;
-}
+export type ChatAction = Schemas["ActionPublic"] & { effect: ActionEffect };
+type WithEffects<T> = Omit<T, "actions"> & { actions: ChatAction[] };
+export type ChatResponse = WithEffects<Schemas["ChatResponse"]>;
+export type ChatMessage = WithEffects<Schemas["MessagePublic"]>;
