@@ -1,5 +1,8 @@
 """Structured JSON-line logs on stdout, with a request id on every line logged during a request.
 
+`LOG_FORMAT=console` renders the same events as plain aligned text for a person at a terminal
+(`invoke dev` sets it); anything else, and the default, is JSON lines (the cluster's format).
+
 Never logged: Authorization headers, tokens, passwords, the Cohere key, the DB password (settings
 are logged through `Settings.masked()` only; request lines carry method, path, status, duration).
 Text received from elsewhere (a provider's error body) is logged only through `excerpt()`:
@@ -9,6 +12,7 @@ shortened, with known secrets, bearer tokens, JWTs and key-like strings redacted
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import time
@@ -56,8 +60,15 @@ def excerpt(text: str, secrets: tuple[str, ...] = (), limit: int = EXCERPT_MAX) 
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Route structlog and the standard library (uvicorn, alembic) to one JSON-lines stream."""
+def configure_logging(level: str = "INFO", log_format: str | None = None) -> None:
+    """Route structlog and the standard library (uvicorn, alembic) to one stream: JSON lines, or
+    human-readable text with `log_format`/`LOG_FORMAT` = "console"."""
+    console = (log_format or os.environ.get("LOG_FORMAT", "json")).lower() == "console"
+    renderer: Any = (
+        structlog.dev.ConsoleRenderer(colors=False)
+        if console
+        else structlog.processors.JSONRenderer()
+    )
     numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -67,8 +78,8 @@ def configure_logging(level: str = "INFO") -> None:
     structlog.configure(
         processors=[
             *shared,
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(),
+            *(() if console else (structlog.processors.format_exc_info,)),
+            renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.WriteLoggerFactory(sys.stdout),
@@ -80,8 +91,8 @@ def configure_logging(level: str = "INFO") -> None:
             foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.format_exc_info,
-                structlog.processors.JSONRenderer(),
+                *(() if console else (structlog.processors.format_exc_info,)),
+                renderer,
             ],
         )
     )
