@@ -114,12 +114,12 @@ def test_overdue_and_due_today_are_highlighted(page: Page, shoot: Shoot) -> None
     expect(task_item(page, "Due tomorrow")).to_have_attribute("data-due", "today")
     expect(task_item(page, "Due tomorrow").locator(".due")).to_have_text("Due today")
     expect(task_item(page, "Due the day after")).to_have_attribute("data-due", "upcoming")
+    shoot("due-highlighting")
     # Completed tasks are never overdue.
     task_item(page, "Due today (now overdue)").get_by_role(
         "button", name=re.compile("^Complete")
     ).click()
     expect(task_item(page, "Due today (now overdue)")).not_to_have_attribute("data-due", "overdue")
-    shoot("due-highlighting")
 
 
 def test_sorting_by_due_date_and_priority(page: Page, requires_api: Callable[[str], None]) -> None:
