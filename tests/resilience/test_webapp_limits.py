@@ -22,6 +22,7 @@ from collections.abc import Iterator
 import pytest
 from webapp_servers import (
     ARTIFACTS,
+    STANDALONE,
     MiB,
     RssSampler,
     Service,
@@ -32,6 +33,14 @@ from webapp_servers import (
     raw_request,
     send_huge_body,
 )
+
+# Run by `nox -s frontend` after it builds the web app; `nox -s resilience` collects this module
+# too and runs it when that build is there.
+if not (STANDALONE / "server.js").exists():
+    pytest.skip(
+        "the web app is not built (frontend/.next/standalone): `nox -s frontend` runs this module",
+        allow_module_level=True,
+    )
 
 ATTACK_BYTES = 256 * MiB
 RSS_LIMIT_MIB = 200.0

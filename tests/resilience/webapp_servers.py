@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 
 from e2e_servers import (
     ARTIFACTS,
+    STANDALONE,
     Service,
     api_service,
     free_port,
@@ -27,6 +28,7 @@ from e2e_servers import (
 
 __all__ = [
     "ARTIFACTS",
+    "STANDALONE",
     "MiB",
     "RssSampler",
     "Service",
