@@ -204,18 +204,21 @@ export default function ChatPanel(props: Props) {
               Send
             </button>
           )}
-          <p id="chat-hint" className="muted small composer-hint">
-            Enter to send · Shift+Enter for a new line
-          </p>
-          <p id="chat-count" className={`small composer-count${over > 0 ? " over" : " muted"}`}>
-            {over > 0 ? (
-              <span role="alert">
-                {over.toLocaleString()} {over === 1 ? "character" : "characters"} over the {MESSAGE_MAX.toLocaleString()} limit
-              </span>
-            ) : (
-              `${draft.length.toLocaleString()} / ${MESSAGE_MAX.toLocaleString()}`
-            )}
-          </p>
+          <div className="composer-foot">
+            <p id="chat-hint" className="muted small composer-hint">
+              Enter to send · Shift+Enter for a new line
+            </p>
+            <p id="chat-count" className={`small composer-count${over > 0 ? " over" : " muted"}`}>
+              {over > 0 ? (
+                <span role="alert">
+                  {over.toLocaleString()} {over === 1 ? "character" : "characters"} over the{" "}
+                  {MESSAGE_MAX.toLocaleString()} limit
+                </span>
+              ) : (
+                `${draft.length.toLocaleString()} / ${MESSAGE_MAX.toLocaleString()}`
+              )}
+            </p>
+          </div>
           {error ? (
             <p id="chat-error" className="field-error composer-error" role="alert">
               {error}
