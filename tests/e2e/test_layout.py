@@ -124,3 +124,32 @@ def test_phone_page_length_does_not_grow_with_the_history(
 
 def _shot(name: str) -> str:
     return str(SCREENSHOTS / f"{name}.png")
+
+
+def test_long_history_pages_in_from_the_newest(
+    browser: Browser, base_url: str, long_history: dict[str, object]
+) -> None:
+    """The newest 100 messages first; "Show earlier messages" brings the rest (X-Next-Before)."""
+    context = browser.new_context(
+        base_url=base_url,
+        viewport={"width": 1280, "height": 800},
+        storage_state=long_history["state"],  # type: ignore[arg-type]
+    )
+    page = context.new_page()
+    try:
+        probe = page.request.get(
+            f"{base_url}/bff/conversations/{long_history['conversation']}/messages?limit=5"
+        )
+        if "x-next-before" not in probe.headers:
+            pytest.skip("the API under test does not page messages yet (X-Next-Before)")
+        page.goto("/")
+        messages = page.locator("li.message")
+        expect(messages).to_have_count(100)
+        expect(messages.last).to_contain_text("read chapter")  # the newest reply
+        page.get_by_role("button", name="Show earlier messages").click()
+        expect(messages).to_have_count(200)
+        expect(page.get_by_role("button", name="Show earlier messages")).to_have_count(0)
+        expect(messages.first).to_contain_text("Show my tasks")
+        assert page.evaluate(PAGE_METRICS)["scrollHeight"] == 800
+    finally:
+        context.close()

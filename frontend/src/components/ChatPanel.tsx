@@ -23,6 +23,8 @@ interface Props {
   activeId: number | null;
   messages: DisplayMessage[];
   hasEarlier: boolean;
+  hasOlderConversations: boolean;
+  onLoadOlderConversations: () => void;
   draft: string;
   sending: boolean;
   error: string | null;
@@ -104,6 +106,11 @@ export default function ChatPanel(props: Props) {
             ))}
           </ul>
         )}
+        {props.hasOlderConversations ? (
+          <button type="button" className="button secondary small wide more" onClick={props.onLoadOlderConversations}>
+            Show older chats
+          </button>
+        ) : null}
       </nav>
 
       <section className="panel chat" aria-labelledby="chat-heading">

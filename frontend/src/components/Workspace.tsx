@@ -45,6 +45,7 @@ export default function Workspace({ user }: { user: User }) {
   const [sort, setSort] = useState<TaskSort>("created");
   const [nextOffset, setNextOffset] = useState<number | null>(null);
   const [conversations, setConversations] = useState<Conversation[]>([]);
+  const [olderOffset, setOlderOffset] = useState<number | null>(null);
   const [activeId, setActiveId] = useState<number | null>(null);
   const [messages, setMessages] = useState<DisplayMessage[]>([]);
   const [earlierBefore, setEarlierBefore] = useState<number | null>(null);
@@ -114,14 +115,33 @@ export default function Workspace({ user }: { user: User }) {
 
   const loadConversations = useCallback(async (): Promise<Conversation[]> => {
     try {
-      const list = await request<Conversation[]>(`/bff/conversations?limit=${CONVERSATION_PAGE}`);
-      setConversations(list);
-      return list;
+      const { data, headers } = await requestWithHeaders<Conversation[]>(
+        `/bff/conversations?limit=${CONVERSATION_PAGE}`,
+      );
+      setConversations(data);
+      setOlderOffset(nextNumber(headers, "x-next-offset"));
+      return data;
     } catch (error) {
       fail(error);
       return [];
     }
   }, [fail]);
+
+  async function loadOlderConversations() {
+    if (olderOffset === null) return;
+    try {
+      const { data, headers } = await requestWithHeaders<Conversation[]>(
+        `/bff/conversations?limit=${CONVERSATION_PAGE}&offset=${olderOffset}`,
+      );
+      setConversations((current) => {
+        const known = new Set(current.map((c) => c.id));
+        return [...current, ...data.filter((c) => !known.has(c.id))];
+      });
+      setOlderOffset(nextNumber(headers, "x-next-offset"));
+    } catch (error) {
+      fail(error);
+    }
+  }
 
   const openConversation = useCallback(
     async (id: number, automatic = false) => {
@@ -371,6 +391,8 @@ export default function Workspace({ user }: { user: User }) {
           activeId={activeId}
           messages={messages}
           hasEarlier={earlierBefore !== null}
+          hasOlderConversations={olderOffset !== null}
+          onLoadOlderConversations={() => void loadOlderConversations()}
           draft={draft}
           sending={sending}
           error={chatError}
