@@ -46,7 +46,7 @@ def test_page_is_one_screen_tall_with_200_messages(
     try:
         page.goto("/")
         expect(chat_input(page)).to_be_visible()
-        expect(assistant_replies(page).first).to_be_visible()
+        expect(assistant_replies(page).first).to_be_visible(timeout=15_000)
         metrics = page.evaluate(PAGE_METRICS)
         assert metrics["scrollHeight"] == metrics["innerHeight"], metrics
         assert metrics["bodyHeight"] <= metrics["innerHeight"], metrics
@@ -66,7 +66,7 @@ def test_scrolling_the_sidebar_never_scrolls_the_page(
     page = context.new_page()
     try:
         page.goto("/")
-        expect(assistant_replies(page).first).to_be_visible()
+        expect(assistant_replies(page).first).to_be_visible(timeout=15_000)
         sidebar = page.get_by_role("navigation", name="Conversations")
         expect(sidebar.get_by_role("listitem")).to_have_count(30)
         box = sidebar.bounding_box()
@@ -108,7 +108,7 @@ def test_phone_page_length_does_not_grow_with_the_history(
     page = context.new_page()
     try:
         page.goto("/")
-        expect(assistant_replies(page).first).to_be_visible()
+        expect(assistant_replies(page).first).to_be_visible(timeout=15_000)
         inner = page.evaluate("window.innerHeight")
         chat = page.locator("section.chat").bounding_box()
         sidebar = page.get_by_role("navigation", name="Conversations").bounding_box()

@@ -175,7 +175,11 @@ export default function ChatPanel(props: Props) {
                   </span>
                 ) : null}
                 {message.pending ? <span className="muted small">Sending…</span> : null}
-                {message.stopped ? <span className="muted small">Stopped before the reply was complete.</span> : null}
+                {message.stopped ? (
+                  <span className="muted small">
+                    {message.role === "user" ? "Stopped before the assistant replied." : "Stopped before the reply was complete."}
+                  </span>
+                ) : null}
               </li>
             );
           })}

@@ -274,8 +274,10 @@ export default function Workspace({ user }: { user: User }) {
       if (controller.signal.aborted) {
         // Stopped by the user: keep what arrived, say it was stopped; the server keeps the turn
         // consistent (no half-applied change), so the lists are read again.
-        updateReply((m) => ({ ...m, streaming: false, stopped: true }));
-        setMessages((current) => current.map((m) => (m.key === userKey ? { ...m, pending: false } : m)));
+        if (started) updateReply((m) => ({ ...m, streaming: false, stopped: true }));
+        setMessages((current) =>
+          current.map((m) => (m.key === userKey ? { ...m, pending: false, stopped: !started } : m)),
+        );
         setDraft((current) => (current.trim() === text ? "" : current));
         refreshTasks();
         void loadConversations();
