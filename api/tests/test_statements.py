@@ -83,3 +83,53 @@ async def test_a_read_survives_a_database_restart(counted_client: CountedClient)
         assert write.headers["retry-after"]
         write = await http.post(TASKS, json={"title": "after"}, headers=headers)
     assert write.status_code == 201
+
+
+async def test_a_demo_chat_turn_is_at_most_three_statements(
+    counted_client: CountedClient,
+) -> None:
+    """A chat turn never holds a connection while it thinks, so it never spans a transaction:
+    one read (the token check, the conversation's history, the user's tasks when the demo needs
+    them), the task's one statement when it changes one, one statement storing the turn."""
+    http = counted_client.http
+    headers = await _signup(counted_client)
+    messages = [
+        "Add a task to buy milk tomorrow",  # a new conversation
+        "Add a task to call mom",
+        "mark buy milk as done",  # the title is resolved from the tasks read with the turn
+        "show my tasks",
+        "rename call mom to call dad",
+        "delete it",
+        "hello",
+    ]
+    conversation = None
+    counts: dict[str, int] = {}
+    # Twice: the second round runs on psycopg's prepared statements (counted the same).
+    for message in messages + [f"{m} again" if m.startswith("Add") else m for m in messages]:
+        body = {"message": message, "conversation_id": conversation}
+        async with counted_client.count() as statements:
+            response = await http.post("/api/v1/chat", json=body, headers=headers)
+        assert response.status_code == 200, response.text
+        assert response.json()["mode"] == "demo"
+        assert len(statements) <= 3, (message, statements)
+        assert not [s for s in statements if s.upper().startswith(TRANSACTION_NOISE)]
+        counts.setdefault(message, len(statements))  # the first round's
+        conversation = response.json()["conversation_id"]
+    print(f"statements per demo chat turn: {counts}")
+    assert counts["Add a task to buy milk tomorrow"] == 3  # read; INSERT; store
+    assert counts["mark buy milk as done"] == 3  # read (history + tasks); UPDATE; store
+    assert counts["delete it"] == 3  # read; UPDATE (soft delete); store
+    assert counts["show my tasks"] == 2  # read; store
+    assert counts["hello"] == 2
+
+
+async def test_each_conversation_page_is_one_statement(counted_client: CountedClient) -> None:
+    http = counted_client.http
+    headers = await _signup(counted_client)
+    chat = await http.post("/api/v1/chat", json={"message": "hello"}, headers=headers)
+    conversation = chat.json()["conversation_id"]
+    for path in ("/api/v1/conversations", f"/api/v1/conversations/{conversation}/messages"):
+        async with counted_client.count() as statements:
+            response = await http.get(path, headers=headers)
+        assert response.status_code == 200, response.text
+        assert len(statements) == 1, (path, statements)

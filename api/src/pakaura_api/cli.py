@@ -121,11 +121,11 @@ def serve(settings: Settings, host: str, port: int, workers: int | None = None) 
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    if args.command == "serve" and args.workers is not None and args.workers < 1:
+        print("pakaura-api: --workers must be at least 1", file=sys.stderr)
+        raise SystemExit(2)
     settings = _settings()
     if args.command == "serve":
-        if args.workers is not None and args.workers < 1:
-            print("pakaura-api: --workers must be at least 1", file=sys.stderr)
-            raise SystemExit(2)
         serve(settings, args.host, args.port, args.workers)
     else:
         from pakaura_api.migrate import run_migrations

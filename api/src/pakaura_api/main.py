@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from pakaura_api import __version__, repository
-from pakaura_api.chat import ChatConfig
+from pakaura_api.chat import ChatConfig, limiter_for
 from pakaura_api.config import Settings, load_settings
 from pakaura_api.db import create_engine, create_sessionmaker
 from pakaura_api.deps import INVALID_TOKEN
@@ -39,24 +39,19 @@ from pakaura_api.logging import RequestContextMiddleware
 from pakaura_api.models import utcnow
 from pakaura_api.repository import TaskLimitReached, TokenNoLongerValid, tokens
 from pakaura_api.revisions import head_revision
-from pakaura_api.routes import auth, chat, health, tasks
+from pakaura_api.routes import auth, chat, docs, health, tasks
 
 API_PREFIX = "/api/v1"
 RETRY_AFTER_SECONDS = 2  # a database blip or a full pool: try again shortly
 log = structlog.get_logger("pakaura_api")
-
-
-def chat_config(settings: Settings) -> ChatConfig:
-    key = settings.cohere_api_key.get_secret_value() if settings.cohere_api_key else ""
-    return ChatConfig(
-        api_key=key.strip() or None,
-        base_url=settings.cohere_base_url,
-        model=settings.ai_model,
-        temperature=settings.ai_temperature,
-        max_tokens=settings.ai_max_tokens,
-        timeout_seconds=settings.ai_timeout_seconds,
-        max_retries=settings.ai_max_retries,
-    )
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {
+        "description": "Database unavailable, locked or its pool exhausted; retry later",
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+        },
+    }
+}
 
 
 def app_factory() -> FastAPI:
@@ -94,7 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
         # Everything imported so far lives as long as the process: keep the garbage collector
         # from re-scanning it on every full collection (shorter pauses under load).
         gc.freeze()
-        cleaner = asyncio.create_task(housekeeping(app))
+        cleaner = app.state.housekeeping = asyncio.create_task(housekeeping(app))
         log.info("api.started", version=__version__, chat_mode=app.state.chat_mode)
         yield
         cleaner.cancel()
@@ -108,9 +103,9 @@ def create_app(settings: Settings) -> FastAPI:
         title="Pakaura API",
         version=__version__,
         description="Tasks, conversations and a chat assistant that manages tasks.",
-        docs_url="/api/docs",
+        docs_url=None,  # served offline by routes/docs.py
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=docs.OPENAPI,
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -123,11 +118,18 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.read_engine = app.state.autocommit_engine  # the name before writes used it too
     app.state.schema_head = head_revision()
     app.state.login_throttle = LoginThrottler(app.state.autocommit_engine, settings)
-    app.state.chat_config = chat_config(settings)
+    app.state.chat_config = ChatConfig.from_settings(settings)
     app.state.chat_mode = "ai" if app.state.chat_config.api_key else "demo"
+    app.state.chat_limiter = limiter_for(
+        settings.chat_max_concurrent_per_user,
+        settings.chat_max_concurrent,
+        ai_mode=app.state.chat_mode == "ai",
+    )
 
-    for router in (health.router, auth.router, tasks.router, chat.router):
-        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(health.router, prefix=API_PREFIX)
+    for router in (auth.router, tasks.router, chat.router):  # each of these uses the database
+        app.include_router(router, prefix=API_PREFIX, responses=UNAVAILABLE)
+    docs.mount(app)
 
     handlers = {
         StarletteHTTPException: _http_error,

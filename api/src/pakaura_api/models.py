@@ -7,6 +7,7 @@ in step: `nox -s api` checks that autogenerate finds no difference.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, model_validator
@@ -245,10 +246,19 @@ class ConversationPublic(SQLModel):
     updated_at: UtcDatetime
 
 
+class ActionEffect(StrEnum):
+    """What a chat action did to the task list: the web app applies it without knowing tools."""
+
+    none = "none"  # nothing changed (e.g. a list)
+    upsert = "upsert"  # `result.task` was created or changed
+    delete = "delete"  # `result.task` was deleted
+
+
 class ActionPublic(SQLModel):
     """One task change made during a chat turn (the UI refreshes from these)."""
 
     tool: str
+    effect: ActionEffect
     arguments: dict[str, Any]
     result: dict[str, Any]
 

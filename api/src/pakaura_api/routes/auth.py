@@ -41,7 +41,12 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 BAD_CREDENTIALS = "Incorrect email or password"
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": "Missing or invalid token"}}
 THROTTLED: dict[int | str, dict[str, Any]] = {
-    429: {"description": "Too many failed attempts from this client; see Retry-After"}
+    429: {
+        "description": "Too many failed attempts from this client",
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+        },
+    }
 }
 
 
