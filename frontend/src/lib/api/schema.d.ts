@@ -122,6 +122,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chat/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Chat Stream
+         * @description Like `POST /chat`, with the answer streamed as it is written (server-sent events); the
+         *     stored conversation is the same. Closing the stream stops the turn after the tool call
+         *     being applied, and the conversation keeps what was done.
+         */
+        post: operations["chat_stream_api_v1_chat_stream_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversations": {
         parameters: {
             query?: never;
@@ -131,7 +153,7 @@ export interface paths {
         };
         /**
          * List Conversations
-         * @description The user's conversations, most recently active first.
+         * @description The user's conversations, most recently active first, `limit` at a time.
          */
         get: operations["list_conversations_api_v1_conversations_get"];
         put?: never;
@@ -151,7 +173,8 @@ export interface paths {
         };
         /**
          * List Messages
-         * @description The stored turns of one conversation, oldest first, with each answer's mode and actions.
+         * @description The newest `limit` messages (older than `before` when given), oldest first, with each
+         *     answer's mode and actions.
          */
         get: operations["list_messages_api_v1_conversations__conversation_id__messages_get"];
         put?: never;
@@ -280,6 +303,12 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * ActionEffect
+         * @description What a chat action did to the task list: the web app applies it without knowing tools.
+         * @enum {string}
+         */
+        ActionEffect: "none" | "upsert" | "delete";
+        /**
          * ActionPublic
          * @description One task change made during a chat turn (the UI refreshes from these).
          */
@@ -288,6 +317,7 @@ export interface components {
             arguments: {
                 [key: string]: unknown;
             };
+            effect: components["schemas"]["ActionEffect"];
             /** Result */
             result: {
                 [key: string]: unknown;
@@ -541,9 +571,20 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Too many failed attempts from this client; see Retry-After */
+            /** @description Too many failed attempts from this client */
             429: {
                 headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Database unavailable, locked or its pool exhausted; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -573,6 +614,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Database unavailable, locked or its pool exhausted; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     me_api_v1_auth_me_get: {
@@ -596,6 +646,15 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Database unavailable, locked or its pool exhausted; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -647,9 +706,20 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Too many failed attempts from this client; see Retry-After */
+            /** @description Too many failed attempts from this client */
             429: {
                 headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Database unavailable, locked or its pool exhausted; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -693,6 +763,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description Database unavailable, locked or its pool exhausted; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -741,11 +820,117 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description Too many chat turns running at once (for this user or this server) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Database unavailable, locked or its pool exhausted; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    chat_stream_api_v1_chat_stream_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatRequest"];
+            };
+        };
+        responses: {
+            /** @description Server-sent events: `meta` {conversation_id, mode} first; `delta` {text} (any number); `action` (ActionPublic, as each task change is applied); `done` (ChatResponse) last, or `error` {status, detail} when the turn fails after the stream began. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": {
+                        data: string;
+                        /** @constant */
+                        event: "meta";
+                    } | {
+                        data: string;
+                        /** @constant */
+                        event: "delta";
+                    } | {
+                        data: string;
+                        /** @constant */
+                        event: "action";
+                    } | {
+                        data: string;
+                        /** @constant */
+                        event: "done";
+                    } | {
+                        data: string;
+                        /** @constant */
+                        event: "error";
+                    };
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such conversation for this user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many chat turns running at once (for this user or this server) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Database unavailable, locked or its pool exhausted; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     list_conversations_api_v1_conversations_get: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -755,6 +940,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The next page's offset; only when more exist */
+                    "X-Next-Offset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -768,11 +955,33 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Database unavailable, locked or its pool exhausted; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     list_messages_api_v1_conversations__conversation_id__messages_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only messages older than this */
+                before?: number | null;
+                limit?: number;
+            };
             header?: never;
             path: {
                 conversation_id: number;
@@ -784,6 +993,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description Pass as `before` for older messages; only when older ones exist */
+                    "X-Next-Before"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -812,6 +1023,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description Database unavailable, locked or its pool exhausted; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -905,6 +1125,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description Database unavailable, locked or its pool exhausted; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     create_task_api_v1_tasks_post: {
@@ -952,6 +1181,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description Database unavailable, locked or its pool exhausted; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     get_task_api_v1_tasks__task_id__get: {
@@ -997,6 +1235,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description Database unavailable, locked or its pool exhausted; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     delete_task_api_v1_tasks__task_id__delete: {
@@ -1039,6 +1286,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description Database unavailable, locked or its pool exhausted; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -1089,6 +1345,15 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description Database unavailable, locked or its pool exhausted; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     restore_task_api_v1_tasks__task_id__restore_post: {
@@ -1133,6 +1398,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description Database unavailable, locked or its pool exhausted; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

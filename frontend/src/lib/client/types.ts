@@ -15,11 +15,8 @@ export type TaskUpdate = Schemas["TaskUpdate"];
 export type ChatMode = Schemas["Mode"];
 export type Conversation = Schemas["ConversationPublic"];
 
-// Bridge until the chat work (`ActionPublic.effect`, CONTRACT) is in the API's document: then
-// these lines become plain aliases of the generated schemas.
+export type ChatAction = Schemas["ActionPublic"];
 /** What a chat action did to the task list: `result.task` was created/changed or deleted. */
-export type ActionEffect = "none" | "upsert" | "delete";
-export type ChatAction = Schemas["ActionPublic"] & { effect: ActionEffect };
-type WithEffects<T> = Omit<T, "actions"> & { actions: ChatAction[] };
-export type ChatResponse = WithEffects<Schemas["ChatResponse"]>;
-export type ChatMessage = WithEffects<Schemas["MessagePublic"]>;
+export type ActionEffect = Schemas["ActionEffect"];
+export type ChatResponse = Schemas["ChatResponse"];
+export type ChatMessage = Schemas["MessagePublic"];
