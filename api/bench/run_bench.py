@@ -77,14 +77,18 @@ request = function()
     "application/json", ["Authorization"] = "Bearer TOKEN"}, body)
 end
 """,
+    # One user per conversation (as real traffic): a user may run only
+    # CHAT_MAX_CONCURRENT_PER_USER turns at once.
     "chat_demo": """
+local tokens = {TOKENS}
 local ids = {IDS}
 local n = 0
 request = function()
   n = n + 1
-  local body = '{"message": "show my tasks", "conversation_id": ' .. ids[(n % #ids) + 1] .. '}'
+  local i = (n % #ids) + 1
+  local body = '{"message": "show my tasks", "conversation_id": ' .. ids[i] .. '}'
   return wrk.format("POST", nil, {["Content-Type"] = "application/json",
-    ["Authorization"] = "Bearer TOKEN"}, body)
+    ["Authorization"] = "Bearer " .. tokens[i]}, body)
 end
 """,
 }
@@ -157,6 +161,8 @@ class Server:
             "COHERE_API_KEY": "",
             "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
             "API_WORKERS": str(workers),
+            # The bench measures throughput, not the per-process turn limiter (429 beyond it).
+            "CHAT_MAX_CONCURRENT": "256",
         }
         cli = [sys.executable, "-m", "pakaura_api"]
         subprocess.run([*cli, "migrate"], env=self.env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
@@ -223,14 +229,15 @@ def prepare(base: str, connections: int) -> dict[str, Any]:
             ]
             data[name] = {"token": token, "ids": ids}
         data["create"] = {"tokens": [signup(http, base) for _ in range(max(connections, 1))]}
-        token = signup(http, base)
-        headers = {"Authorization": f"Bearer {token}"}
-        conversations = []
+        tokens, conversations = [], []
         for _ in range(max(connections, 1)):
+            token = signup(http, base)
+            headers = {"Authorization": f"Bearer {token}"}
             chat = http.post(f"{base}/chat", json={"message": "show my tasks"}, headers=headers)
             chat.raise_for_status()
+            tokens.append(token)
             conversations.append(chat.json()["conversation_id"])
-        data["chat_demo"] = {"token": token, "ids": conversations}
+        data["chat_demo"] = {"tokens": tokens, "ids": conversations}
     return data
 
 
@@ -243,7 +250,7 @@ def count_statements(pg: Any, base: str, data: dict[str, Any]) -> dict[str, int]
     time.sleep(0.3)
     counts: dict[str, int] = {}
     auth = {"Authorization": f"Bearer {data['update']['token']}"}
-    chat_auth = {"Authorization": f"Bearer {data['chat_demo']['token']}"}
+    chat_auth = {"Authorization": f"Bearer {data['chat_demo']['tokens'][0]}"}
     conversation = data["chat_demo"]["ids"][0]
     try:
         with httpx.Client(timeout=30) as http:

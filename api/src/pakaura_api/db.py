@@ -2,7 +2,8 @@
 
 PostgreSQL: one pool per worker process, `DB_POOL_SIZE` (+ `DB_POOL_MAX_OVERFLOW`) connections,
 LIFO so a quiet period lets the surplus idle out instead of keeping every connection warm, no
-pre-ping by default (reads that meet a dead connection are retried once: `deps.run_statement`).
+pre-ping by default (a statement that meets a dead connection is retried once when that is safe:
+`run`).
 
 SQLite (the local default, for one person or a small team): WAL, so readers never wait for the
 writer; `busy_timeout`, so a writer waits for the lock instead of failing; and every transaction
@@ -13,11 +14,18 @@ Statements on the autocommit engine need no BEGIN at all: each is its own transa
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -73,3 +81,38 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: returned objects stay readable after commit without a reload query.
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+T = TypeVar("T")
+
+# The server ended the session on its own (shutdown, crash recovery, still starting) and said so
+# before reading anything more: a statement sent on that connection was never executed.
+_SESSION_ENDED_FIRST = frozenset({"57P01", "57P02", "57P03"})
+
+
+def never_ran(error: DBAPIError) -> bool:
+    """True when the failed statement cannot have been applied: the connection was closed before
+    it was sent, or PostgreSQL had already terminated the session (admin/crash shutdown)."""
+    cause = error.orig
+    return getattr(cause, "sqlstate", None) in _SESSION_ENDED_FIRST or (
+        "connection is closed" in str(cause)
+    )
+
+
+async def run(
+    engine: AsyncEngine, work: Callable[[AsyncConnection], Awaitable[T]], *, read_only: bool
+) -> T:
+    """Run `work` on a pooled connection of `engine`, retrying once on a fresh connection when
+    the pooled one turned out dead (the database restarted since it was opened) and retrying
+    cannot apply anything twice: always for reads, for writes only when the statement never ran.
+    Pre-ping is off, so this is how a database restart stays invisible to users; any other
+    failure (or a write that may have been applied) propagates (503 with Retry-After)."""
+    try:
+        async with engine.connect() as connection:
+            return await work(connection)
+    except DBAPIError as error:
+        if not (error.connection_invalidated and (read_only or never_ran(error))):
+            raise
+    # The pool discarded every connection older than the failure; this one is new.
+    async with engine.connect() as connection:
+        return await work(connection)

@@ -16,10 +16,10 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from pakaura_api import db
 from pakaura_api.config import Settings
 from pakaura_api.models import User
 from pakaura_api.repository import tokens
@@ -48,35 +48,12 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def read_connection(request: Request) -> AsyncConnection:
-    """A pooled connection in autocommit, without an ORM session:
-    `async with read_connection(request) as connection: ...`. Each statement commits on its
-    own (no BEGIN, no COMMIT, never a ROLLBACK): for requests that are ONE statement.
-
-    Deliberately not a dependency: the route takes the connection only for its query (after the
-    token is decoded, released before the JSON is built), and skips the exit-stack machinery of
-    a `yield` dependency (a few % of the task list's CPU in a py-spy profile).
-    """
-    connection: AsyncConnection = request.app.state.autocommit_engine.connect()
-    return connection
-
-
 async def run_statement(
     request: Request, work: Callable[[AsyncConnection], Awaitable[T]], *, read_only: bool
 ) -> T:
-    """Run `work` on an autocommit connection. A read that meets a dead pooled connection (the
-    database restarted since it was opened) is retried once on a fresh one: pre-ping is off, so
-    this is how a restart stays invisible. A write is never retried (it may have been applied):
-    it fails with 503 and the client decides."""
-    try:
-        async with read_connection(request) as connection:
-            return await work(connection)
-    except DBAPIError as error:
-        if not (read_only and error.connection_invalidated):
-            raise
-    # The pool discarded every connection older than the failure; this one is new.
-    async with read_connection(request) as connection:
-        return await work(connection)
+    """Run `work` on an autocommit connection of the request's app (`db.run`: one safe retry on a
+    connection the database restart killed)."""
+    return await db.run(request.app.state.autocommit_engine, work, read_only=read_only)
 
 
 # scope="function": the session (and its pooled connection) is released when the route returns,

@@ -21,10 +21,11 @@ from typing import Any
 
 from sqlalchemy import bindparam, case, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pakaura_api import db
 from pakaura_api.config import Settings
 from pakaura_api.models import LoginThrottle, utcnow
 
@@ -157,8 +158,11 @@ class LoginThrottler:
         keys = self._keys(client, email)
         kinds = {key: kind for kind, key in keys.items()}
         now = self.clock()
-        async with self.engine.connect() as connection:
-            rows = (await connection.execute(_READ, {"keys": list(keys.values())})).all()
+
+        async def read(connection: AsyncConnection) -> list[Any]:
+            return list((await connection.execute(_READ, {"keys": list(keys.values())})).all())
+
+        rows = await db.run(self.engine, read, read_only=True)
         waits = []
         for key, failures, last in rows:
             last = last if last.tzinfo else last.replace(tzinfo=now.tzinfo)  # SQLite: UTC, naive
@@ -171,16 +175,23 @@ class LoginThrottler:
 
     async def record_failure(self, client: str, email: str) -> None:
         now = self.clock()
-        async with self.engine.connect() as connection:
+
+        async def count(connection: AsyncConnection) -> None:
             statement = _COUNT_FAILURE[connection.dialect.name]
             for key in self._keys(client, email).values():
                 params = {"key": key, "now": now, "window_start": now - self.window}
                 await connection.execute(statement, params)
 
+        await db.run(self.engine, count, read_only=False)
+
     async def record_success(self, client: str, email: str) -> None:
         """A correct password clears its (client, email) count, never the client's own."""
-        async with self.engine.connect() as connection:
-            await connection.execute(_FORGET, {"key": self._keys(client, email)["pair"]})
+        key = self._keys(client, email)["pair"]
+
+        async def forget(connection: AsyncConnection) -> None:
+            await connection.execute(_FORGET, {"key": key})
+
+        await db.run(self.engine, forget, read_only=False)
 
     async def purge(self, connection: Any) -> int:
         """Forget counts that can no longer delay anyone (housekeeping)."""

@@ -60,6 +60,18 @@ def excerpt(text: str, secrets: tuple[str, ...] = (), limit: int = EXCERPT_MAX) 
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
+class _CurrentStdout:
+    """Whatever `sys.stdout` is at the moment of writing, not at configuration time: a stream
+    captured once goes stale when the process swaps stdout (a test runner's capture, a
+    redirect), and writing to it then raises "I/O operation on closed file"."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
 def configure_logging(level: str = "INFO", log_format: str | None = None) -> None:
     """Route structlog and the standard library (uvicorn, alembic) to one stream: JSON lines, or
     human-readable text with `log_format`/`LOG_FORMAT` = "console"."""
@@ -82,10 +94,10 @@ def configure_logging(level: str = "INFO", log_format: str | None = None) -> Non
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.WriteLoggerFactory(sys.stdout),
+        logger_factory=structlog.WriteLoggerFactory(_CurrentStdout()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(_CurrentStdout())
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],

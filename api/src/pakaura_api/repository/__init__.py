@@ -1,7 +1,7 @@
 """Storage, one module per entity; every query is scoped to the user it serves.
 
 `from pakaura_api import repository` then `repository.list_task_records(...)` keeps working: the
-functions of each module are re-exported here. The chat helper adds `conversations.py` beside these.
+functions of each module are re-exported here. Conversations live in `conversations.py`.
 """
 
 from pakaura_api.repository.tasks import (
@@ -9,18 +9,13 @@ from pakaura_api.repository.tasks import (
     StatusFilter,
     TaskLimitReached,
     create_record,
-    create_task,
-    delete_task,
     get_record,
-    get_task,
     list_page,
     list_task_records,
-    list_tasks,
     purge_deleted,
     restore_record,
     soft_delete_record,
     update_record,
-    update_task,
 )
 from pakaura_api.repository.tokens import TokenNoLongerValid
 from pakaura_api.repository.users import add_user, email_registered, get_user_by_email
@@ -34,18 +29,13 @@ __all__ = [
     "TokenNoLongerValid",
     "add_user",
     "create_record",
-    "create_task",
-    "delete_task",
     "email_registered",
     "get_record",
-    "get_task",
     "get_user_by_email",
     "list_page",
     "list_task_records",
-    "list_tasks",
     "purge_deleted",
     "restore_record",
     "soft_delete_record",
     "update_record",
-    "update_task",
 ]

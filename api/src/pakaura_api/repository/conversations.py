@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col
 
+from pakaura_api import db
 from pakaura_api.models import ID_MAX, Conversation, Message, Task
 from pakaura_api.repository.tokens import AUTH, TokenNoLongerValid, auth_params
 from pakaura_api.security import Principal
@@ -185,8 +186,11 @@ async def read_turn(
         "user_id": principal.user_id,
         "conversation_id": conversation_id,
     }
-    async with engine.connect() as connection:
-        rows = (await connection.execute(query, params)).all()
+
+    async def read(connection: AsyncConnection) -> list[Any]:
+        return list((await connection.execute(query, params)).all())
+
+    rows = await db.run(engine, read, read_only=True)
     history: list[tuple[int, StoredMessage]] = []
     tasks: list[tuple[datetime, int, dict[str, Any]]] = []
     owned = conversation_id is None
@@ -316,8 +320,11 @@ _ADD_MESSAGES = _messages(type_coerce(bindparam("conversation"), Integer), type_
 async def start_conversation(engine: AsyncEngine, user_id: int, title: str, now: datetime) -> int:
     """A new, empty conversation (a streamed turn names its conversation before it answers)."""
     params = {"owner": user_id, "new_title": title, "now": now}
-    async with engine.connect() as connection:
-        created = (await connection.execute(_NEW_CONVERSATION, params)).scalar_one()
+
+    async def create(connection: AsyncConnection) -> Any:
+        return (await connection.execute(_NEW_CONVERSATION, params)).scalar_one()
+
+    created = await db.run(engine, create, read_only=False)
     assert created is not None  # an INSERT … RETURNING id returns it
     return int(created)
 
@@ -358,7 +365,8 @@ async def store_turn(engine: AsyncEngine, turn: NewTurn) -> int:
         "assistant_actions": turn.actions,
     }
     new = turn.conversation_id is None
-    async with engine.connect() as connection:
+
+    async def store(connection: AsyncConnection) -> int:
         if connection.dialect.name == "postgresql":
             stored = (await connection.execute(_PG_STORE[new], params)).first()
             if stored is None or stored[0] is None:  # pragma: no cover (NOT NULL refuses first)
@@ -372,6 +380,8 @@ async def store_turn(engine: AsyncEngine, turn: NewTurn) -> int:
             params["conversation"] = conversation_id
             await connection.execute(_ADD_MESSAGES, params)
         return int(conversation_id)
+
+    return await db.run(engine, store, read_only=False)
 
 
 # --- pages (one statement each, the token check folded in) -------------------------------------

@@ -18,7 +18,6 @@ the undo window has passed.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,8 +42,6 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
-from sqlmodel import select as orm_select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pakaura_api.models import ID_MAX, Task, TaskCreate, TaskPublic, TaskUpdate, utcnow
 from pakaura_api.repository.tokens import AUTH, VALID, TokenNoLongerValid, auth_params, ensure_valid
@@ -273,22 +270,7 @@ async def purge_deleted(connection: AsyncConnection, cutoff: datetime) -> int:
     return int((await connection.execute(_PURGE, {"cutoff": cutoff})).rowcount)
 
 
-# --- the chat tools' ORM functions (inside the turn's transaction) -----------------------------
-
-
-def _visible(user_id: int) -> Any:
-    return and_(col(Task.user_id) == user_id, col(Task.deleted_at).is_(None))
-
-
-async def list_tasks(session: AsyncSession, user_id: int) -> Sequence[Task]:
-    """The user's tasks, newest first, as ORM objects (for the chat tools that resolve a task
-    by name and then change it; read-only lists use `list_task_records`)."""
-    query = (
-        orm_select(Task)
-        .where(_visible(user_id))
-        .order_by(col(Task.created_at).desc(), col(Task.id).desc())
-    )
-    return (await session.exec(query)).all()
+# --- the chat tools' read of the whole list -------------------------------------------------
 
 
 _RECORDS = {
@@ -312,45 +294,3 @@ async def list_task_records(
     rows = await connection.execute(_RECORDS[status], {"user_id": user_id})
     dialect = connection.dialect.name
     return [_record(row, dialect) for row in rows]
-
-
-async def get_task(session: AsyncSession, user_id: int, task_id: int) -> Task | None:
-    """The task if it exists AND belongs to the user; None otherwise (callers answer 404)."""
-    if not 0 < task_id <= ID_MAX:  # cannot exist, and out of range for the INTEGER column
-        return None
-    query = orm_select(Task).where(col(Task.id) == task_id, _visible(user_id))
-    return (await session.exec(query)).first()
-
-
-async def create_task(
-    session: AsyncSession, user_id: int, data: TaskCreate, cap: int | None = None
-) -> Task:
-    """Stage a new task (flushed); with `cap`, `TaskLimitReached` when the user is at it."""
-    if cap is not None:
-        count = orm_select(func.count()).select_from(Task).where(_visible(user_id))
-        if (await session.exec(count)).one() >= cap:
-            raise TaskLimitReached(cap)
-    task = Task.model_validate(data, update={"user_id": user_id})
-    session.add(task)
-    await session.flush()  # assigns the id; every other value was set here, no reload needed
-    return task
-
-
-async def update_task(session: AsyncSession, task: Task, changes: TaskUpdate) -> Task:
-    """Apply only the fields the caller sent; keep `completed_at` consistent with `completed`."""
-    values = changes.model_dump(exclude_unset=True)
-    if "completed" in values and values["completed"] != task.completed:
-        task.completed_at = utcnow() if values["completed"] else None
-    for field, value in values.items():
-        setattr(task, field, value)
-    task.updated_at = utcnow()
-    session.add(task)
-    await session.flush()
-    return task
-
-
-async def delete_task(session: AsyncSession, task: Task) -> None:
-    """Soft delete: restorable within the undo window (`POST /tasks/{id}/restore`)."""
-    task.deleted_at = utcnow()
-    session.add(task)
-    await session.flush()

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pakaura_api import repository
+from pakaura_api import db, repository
 from pakaura_api.models import TaskCreate, TaskUpdate
 from pakaura_api.security import Principal
 from pakaura_api.terms import TaskStatus
@@ -60,14 +60,16 @@ class TaskAccess:
             done = status is TaskStatus.completed
             return [task for task in self._tasks if task["completed"] is done]
         return await self._one(
-            lambda connection: repository.list_task_records(connection, self.user_id, status)
+            lambda connection: repository.list_task_records(connection, self.user_id, status),
+            read_only=True,
         )
 
     async def get(self, task_id: int) -> Record | None:
         if self._tasks is not None:
             return next((task for task in self._tasks if task["id"] == task_id), None)
         return await self._one(
-            lambda connection: repository.get_record(connection, self.principal, task_id)
+            lambda connection: repository.get_record(connection, self.principal, task_id),
+            read_only=True,
         )
 
     async def create(self, data: TaskCreate) -> Record:
@@ -92,6 +94,7 @@ class TaskAccess:
             lambda connection: repository.soft_delete_record(connection, self.principal, task_id)
         )
 
-    async def _one(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        async with self.engine.connect() as connection:
-            return await work(connection)
+    async def _one(
+        self, work: Callable[[AsyncConnection], Awaitable[T]], *, read_only: bool = False
+    ) -> T:
+        return await db.run(self.engine, work, read_only=read_only)
