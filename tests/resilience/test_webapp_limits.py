@@ -20,7 +20,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from webapp_servers import (
+
+from .webapp_servers import (
     ARTIFACTS,
     STANDALONE,
     MiB,
