@@ -34,24 +34,67 @@ WATCH_STREAM = """
 })();
 """
 
-# Holds each chunk of the chat stream back 400 ms, so the Stop button has something to stop.
-SLOW_STREAM = """
+# Paces the chat stream as a slow model would: the response is cut into its events, each handed
+# to the page PACE_MS after the one before. (In demo mode the API answers in ~60 ms, often in
+# one network chunk, and React renders a whole chunk at once; this makes the in-between states
+# visible to the test without touching the servers.)
+PACED_STREAM = """
 (() => {
+  const PACE_MS = %d;
   const original = window.fetch.bind(window);
   window.fetch = async (input, init) => {
     const response = await original(input, init);
     const url = typeof input === "string" ? input : input.url;
     if (!url.endsWith("/bff/chat/stream") || !response.body) return response;
-    const slowed = response.body.pipeThrough(new TransformStream({
+    const encoder = new TextEncoder();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    const paced = response.body.pipeThrough(new TransformStream({
+      start(controller) {
+        // Stop (the fetch's signal) ends the paced stream too, as it ends the real one.
+        init?.signal?.addEventListener("abort", () =>
+          controller.error(new DOMException("The user aborted a request.", "AbortError")));
+      },
       async transform(chunk, controller) {
-        await new Promise((resolve) => setTimeout(resolve, 400));
-        controller.enqueue(chunk);
+        buffer += decoder.decode(chunk, { stream: true });
+        const events = buffer.split("\\n\\n");
+        buffer = events.pop();
+        for (const event of events) {
+          await new Promise((resolve) => setTimeout(resolve, PACE_MS));
+          controller.enqueue(encoder.encode(event + "\\n\\n"));
+        }
+      },
+      flush(controller) {
+        if (buffer) controller.enqueue(encoder.encode(buffer));
       },
     }));
-    return new Response(slowed, { status: response.status, headers: response.headers });
+    return new Response(paced, { status: response.status, headers: response.headers });
   };
 })();
 """
+
+# The real stream through the web app, timed in the page: first `delta` and `done` event.
+TIME_STREAM = """async (message) => {
+  const started = performance.now();
+  const response = await fetch("/bff/chat/stream", {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "text/event-stream" },
+    body: JSON.stringify({ message }),
+  });
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "", firstDelta = null, done = null, chunks = 0;
+  for (;;) {
+    const { value, done: end } = await reader.read();
+    if (end) break;
+    chunks += 1;
+    text += decoder.decode(value, { stream: true });
+    const now = performance.now() - started;
+    if (firstDelta === null && text.includes("event: delta")) firstDelta = now;
+    if (done === null && text.includes("event: done")) done = now;
+  }
+  return { type: response.headers.get("content-type"), firstDelta, done, chunks, text };
+}"""
 
 
 def test_counter_instead_of_a_silent_cut(page: Page, shoot: Shoot) -> None:
@@ -78,7 +121,32 @@ def test_counter_instead_of_a_silent_cut(page: Page, shoot: Shoot) -> None:
 def test_reply_streams_in(page: Page, requires_api: Callable[[str], None], shoot: Shoot) -> None:
     requires_api("/api/v1/chat/stream")
     sign_up(page, unique_email("stream"), "Huia")
+    # 1. The stream itself, through the web app's proxy (no pacing): events, in order, timed.
+    timed = page.evaluate(TIME_STREAM, "Add a task to time the stream")
+    assert timed["type"].startswith("text/event-stream"), timed
+    order = [line for line in timed["text"].splitlines() if line.startswith("event:")]
+    assert order[0] == "event: meta", order
+    assert order[-1] == "event: done", order
+    assert "event: delta" in order
+    assert "event: action" in order
+    (ARTIFACTS / "stream-timing.json").write_text(
+        json.dumps(
+            {
+                "first_text_ms": round(timed["firstDelta"]),
+                "complete_ms": round(timed["done"]),
+                "network_chunks": timed["chunks"],
+            }
+        )
+        + "\n"
+    )
+    print(
+        f"\nstreaming through the web app (demo mode): first text after"
+        f" {timed['firstDelta']:.0f} ms, complete after {timed['done']:.0f} ms,"
+        f" {timed['chunks']} network chunks"
+    )
+    # 2. The page shows text while the reply is still arriving, and each action as it comes.
     page.add_init_script(WATCH_STREAM)
+    page.add_init_script(PACED_STREAM % 150)
     page.reload()
     box = chat_input(page)
     expect(box).to_be_editable()
@@ -86,21 +154,15 @@ def test_reply_streams_in(page: Page, requires_api: Callable[[str], None], shoot
     page.evaluate("window.__stream.sentAt = performance.now()")
     box.press("Enter")
     reply = assistant_replies(page).last
-    expect(reply).not_to_have_attribute("data-streaming", "true", timeout=30_000)
+    complete = page.locator('li.message[data-role="assistant"]:not([data-streaming])')
+    expect(complete).to_have_count(1, timeout=30_000)
+    page.wait_for_function("window.__stream.doneAt > 0", timeout=10_000)
     expect(reply).to_contain_text("stream the reply")
     expect(task_item(page, "stream the reply")).to_have_count(1)
     timing = page.evaluate("window.__stream")
-    first_text = timing["firstTextAt"] - timing["sentAt"]
-    complete = timing["doneAt"] - timing["sentAt"]
-    (ARTIFACTS / "stream-timing.json").write_text(
-        json.dumps({"first_text_ms": round(first_text), "complete_ms": round(complete)}) + "\n"
-    )
-    print(
-        f"\nstreaming (demo mode): first text after {first_text:.0f} ms,"
-        f" complete after {complete:.0f} ms"
-    )
     assert timing["firstTextAt"] > 0, timing
     assert timing["firstTextAt"] < timing["doneAt"], timing  # text visible before completion
+    assert 0 < timing["firstActionAt"] < timing["doneAt"], timing  # the action as it happened
     shoot("chat-streamed")
     # The stored conversation is the same as what streamed.
     shown = reply.locator(".message-text").inner_text()
@@ -113,7 +175,7 @@ def test_stop_button_cancels_a_streaming_reply(
 ) -> None:
     requires_api("/api/v1/chat/stream")
     sign_up(page, unique_email("stop"), "Kahu")
-    page.add_init_script(SLOW_STREAM)
+    page.add_init_script(PACED_STREAM % 700)
     page.reload()
     box = chat_input(page)
     expect(box).to_be_editable()
