@@ -116,9 +116,12 @@ def resilience(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Load-test `pakaura-api serve` (1 and 2 workers; 1 and 32 connections) with wrk on a
     private PostgreSQL server; req/s, p50/p99, CPU ms/request, statements/request, the /health
-    baseline, py-spy's top frames. Printed and written to artifacts/bench.json, never asserted.
+    baseline, py-spy's top frames, instructions per request (valgrind's callgrind: the
+    deterministic figure), and which issue-11 target each figure meets. Printed and written to
+    artifacts/bench.json, never asserted.
 
-    Needs the apt packages `wrk` and `postgresql` (initdb). `-- --help` lists the options.
+    Needs the apt packages `wrk`, `postgresql` (initdb) and `valgrind`. `-- --help` lists the
+    options.
     """
     install_api(session)
     install_locked(session, "bench")

@@ -8,6 +8,10 @@ by the requests wrk completed). Per worker count: start -> ready, RSS per worker
 load, and the database statements ONE request of each kind costs, counted in PostgreSQL's own
 statement log (`log_statement=all` switched on only while counting). With `--profile`, py-spy
 samples the busiest worker during the list at the highest concurrency and prints the top frames.
+Then, with valgrind installed, the instructions ONE request of each kind costs (instructions.py:
+callgrind, one worker, one connection; deterministic within ~1 %, unlike the timings on a
+shared machine). Last, each of issue 11's targets is printed as met or MISSED with the figure it
+was judged on (also next to the row it comes from), and stored under "targets" in the JSON.
 
 Everything runs on loopback: a private PostgreSQL (initdb in a temporary directory, free port;
 see api/tests/pgserver.py), the API on a free port, wrk. Each endpoint first gets `--warmup`
@@ -15,7 +19,7 @@ seconds of unmeasured load (connections opened, statements prepared). Results ar
 written to artifacts/bench.json.
 
 Usage: python api/bench/run_bench.py [--duration 5] [--warmup 1] [--workers 1,2]
-       [--connections 1,32] [--profile]
+       [--connections 1,32] [--profile] [--instructions 40 (0: skip)]
 """
 
 from __future__ import annotations

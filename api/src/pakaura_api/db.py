@@ -63,6 +63,11 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
             "connect_timeout": max(2, int(settings.db_connect_timeout_seconds)),
             "application_name": "pakaura-api",
         }
+    if pooled and not settings.is_sqlite:
+        # In autocommit from the start: nearly every statement runs on its own, and switching
+        # each checkout into autocommit and back (`execution_options`) cost 0.18 M instructions
+        # per statement (7 % of a task list). Sessions ask for a transaction (`get_session`).
+        kwargs["isolation_level"] = "AUTOCOMMIT"
     if pooled:
         kwargs.update(
             pool_pre_ping=settings.db_pool_pre_ping,
@@ -79,6 +84,17 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_connection_setup)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
+
+
+def autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """The pool with each statement its own transaction (no BEGIN/COMMIT; reads never end in
+    ROLLBACK): PostgreSQL's pool is created so, SQLite's is switched at each checkout."""
+    if engine.dialect.name == "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+TRANSACTION = {"isolation_level": "READ COMMITTED"}  # PostgreSQL's default, for sessions
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -37,7 +37,10 @@ async def get_settings(request: Request) -> Settings:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session in a transaction (the pool's PostgreSQL connections are in autocommit)."""
     async with request.app.state.sessionmaker() as session:
+        if session.bind.dialect.name == "postgresql":
+            await session.connection(execution_options=db.TRANSACTION)
         yield session
 
 

@@ -31,7 +31,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from pakaura_api import __version__, repository
 from pakaura_api.chat import ChatConfig, limiter_for
 from pakaura_api.config import Settings, load_settings
-from pakaura_api.db import create_engine, create_sessionmaker
+from pakaura_api.db import autocommit, create_engine, create_sessionmaker
 from pakaura_api.deps import INVALID_TOKEN
 from pakaura_api.headers import SecurityHeadersMiddleware
 from pakaura_api.hot_paths import HotPaths
@@ -113,9 +113,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = create_engine(settings)
     app.state.probe_engine = create_engine(settings, pooled=False)
     app.state.sessionmaker = create_sessionmaker(app.state.engine)
-    # Same pool; its connections run in autocommit while checked out through it: one statement
-    # is one transaction (no BEGIN/COMMIT round trips, and reads never end in ROLLBACK).
-    app.state.autocommit_engine = app.state.engine.execution_options(isolation_level="AUTOCOMMIT")
+    # Same pool, in autocommit: one statement is one transaction (no BEGIN/COMMIT round trips,
+    # and reads never end in ROLLBACK). Sessions begin real transactions (`deps.get_session`).
+    app.state.autocommit_engine = autocommit(app.state.engine)
     app.state.read_engine = app.state.autocommit_engine  # the name before writes used it too
     app.state.schema_head = head_revision()
     app.state.login_throttle = LoginThrottler(app.state.autocommit_engine, settings)
