@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
@@ -27,7 +28,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, PoolProxiedConnection
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.util import greenlet_spawn
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -68,6 +69,10 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
         # each checkout into autocommit and back (`execution_options`) cost 0.18 M instructions
         # per statement (7 % of a task list). Sessions ask for a transaction (`get_session`).
         kwargs["isolation_level"] = "AUTOCOMMIT"
+        # No rollback when a connection goes back: in autocommit there is nothing to roll back,
+        # and a session's Connection rolls its own transaction back before it returns (the
+        # no-op rollback cost 0.05 M instructions per statement).
+        kwargs["pool_reset_on_return"] = None
     if pooled:
         kwargs.update(
             pool_pre_ping=settings.db_pool_pre_ping,
@@ -176,6 +181,21 @@ def _driver_statement(statement: ClauseElement, dialect: Dialect) -> _DriverStat
     return _DRIVER_STATEMENTS[key]
 
 
+_ROWS = psycopg.pq.ExecStatus.TUPLES_OK
+_CURSOR = "pakaura.cursor"
+
+
+def _cursor(pooled: PoolProxiedConnection) -> Any:
+    """The connection's binary cursor, made once per connection and reused: a new cursor per
+    statement (and `description` to see whether rows came back) cost ~30 µs of the 160 µs a
+    50-row statement takes in psycopg (measured: 170 -> 140 µs)."""
+    driver = pooled.driver_connection
+    cursor = pooled.info.get(_CURSOR)
+    if cursor is None or cursor.connection is not driver:
+        cursor = pooled.info[_CURSOR] = driver.cursor(binary=True)  # type: ignore[union-attr]
+    return cursor
+
+
 async def fetch(
     connection: AsyncConnection, statement: ClauseElement, params: dict[str, Any]
 ) -> Sequence[Sequence[Any]]:
@@ -202,9 +222,11 @@ async def fetch(
     sync = connection.sync_connection
     assert sync is not None
     try:
-        cursor: Any = sync.connection.driver_connection.cursor(binary=True)  # type: ignore[union-attr]
+        cursor = _cursor(sync.connection)
         await cursor.execute(driver.sql, values)
-        rows: list[tuple[Any, ...]] = await cursor.fetchall() if cursor.description else []
+        if cursor.pgresult is None or cursor.pgresult.status != _ROWS:
+            return []
+        rows: list[tuple[Any, ...]] = await cursor.fetchall()
         return rows
     except BaseException as error:  # as SQLAlchemy would: wrap, and invalidate when disconnected
         await greenlet_spawn(sync._handle_dbapi_exception, error, driver.sql, values, None, None)
