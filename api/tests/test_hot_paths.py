@@ -100,6 +100,43 @@ async def test_the_list_answers_as_the_route_does(
         assert hot.headers["x-request-id"]
 
 
+async def test_a_new_task_is_answered_as_the_route_does(
+    client: httpx.AsyncClient, auth_headers: dict[str, str]
+) -> None:
+    body = {"title": "Write it down", "priority": "high", "due_date": "2031-02-03"}
+    hot = await client.post(TASKS, json=body, headers=auth_headers)
+    routed = await client.post(TASKS, json=body, headers={**auth_headers, **ROUTED})
+    assert hot.status_code == routed.status_code == 201
+    varying = ("id", "created_at", "updated_at")
+    assert {k: v for k, v in hot.json().items() if k not in varying} == {
+        k: v for k, v in routed.json().items() if k not in varying
+    }
+    refused = [{"title": ""}, {"title": "x", "priority": "urgent"}, {"title": "x", "due_date": "1"}]
+    for body in refused:
+        hot = await client.post(TASKS, json=body, headers=auth_headers)
+        routed = await client.post(TASKS, json=body, headers={**auth_headers, **ROUTED})
+        assert (hot.status_code, hot.json()) == (routed.status_code, routed.json()), body
+
+
+async def test_a_change_is_answered_as_the_route_does(
+    client: httpx.AsyncClient, auth_headers: dict[str, str]
+) -> None:
+    created = await client.post(TASKS, json={"title": "Change me"}, headers=auth_headers)
+    task = f"{TASKS}/{created.json()['id']}"
+    for body in ({"completed": True}, {"completed": False, "priority": "low"}, {"title": ""}):
+        hot = await client.patch(task, json=body, headers=auth_headers)
+        routed = await client.patch(task, json=body, headers={**auth_headers, **ROUTED})
+        assert hot.status_code == routed.status_code, body
+        hot_body, routed_body = hot.json(), routed.json()
+        if hot.status_code == 200:
+            hot_body.pop("updated_at"), routed_body.pop("updated_at")
+        assert hot_body == routed_body, body
+    for path in (f"{TASKS}/0", f"{TASKS}/99999999999", f"{TASKS}/x", f"{task}/restore"):
+        hot = await client.patch(path, json={"completed": True}, headers=auth_headers)
+        routed = await client.patch(path, json={"completed": True}, headers=ROUTED | auth_headers)
+        assert (hot.status_code, hot.json()) == (routed.status_code, routed.json()), path
+
+
 async def test_a_chat_turn_answers_as_the_route_does(
     client: httpx.AsyncClient, auth_headers: dict[str, str]
 ) -> None:

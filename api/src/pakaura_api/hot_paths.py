@@ -3,18 +3,20 @@
 Measured (callgrind, in-process): of a 50-task list's instructions, routing through the included
 routers, solving the dependencies (bearer scheme, settings, four query parameters with copied
 defaults), the route's own exception and exit-stack layers and the telemetry hooks were ~1.4 M
-of 1.9 M once the database and the token were taken out. So `GET /tasks` and `POST /chat` are
-answered here when the request is exactly what the route would accept without a question:
+of 1.9 M once the database and the token were taken out (and ~0.9 M more for a route with a
+body). So `GET /tasks`, `POST /tasks`, `PATCH /tasks/{id}` and `POST /chat` are answered here
+when the request is exactly what the route would accept without a question:
 
 - a `Bearer` token that decodes (the same `decode_access_token`, cache included);
 - for the list: no query parameters, or only `status`, `sort`, `limit`, `offset`, each once, each
-  valid; for a chat turn: an `application/json` body that `ChatRequest` accepts;
+  valid; for a new task, a change or a chat turn: an `application/json` body that `TaskCreate` /
+  `TaskUpdate` / `ChatRequest` accepts (and a task id of plain digits);
 - no `Origin` header (a browser's cross-origin request goes through CORS as before).
 
 Anything else — no token, a bad one, a parameter FastAPI would refuse or ignore, a body it would
 answer with a 422 — goes to the FastAPI route unchanged (the body is replayed), so every refusal
 keeps its exact shape. The answer itself is built by the same code as the route's
-(`routes.tasks.list_response`, `routes.chat.answer`), errors raised on the way are answered by the
+(`routes.tasks.*_response`, `routes.chat.answer`), errors raised on the way are answered by the
 app's own exception handlers, and the middleware around (request id, client address, security
 headers, body limit) applies as before. The OpenAPI document still describes the routes.
 """
@@ -25,21 +27,29 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from inspect import isawaitable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pakaura_api.models import ID_MAX, ChatRequest
+from pakaura_api.models import ID_MAX, ChatRequest, TaskCreate, TaskUpdate
 from pakaura_api.routes.chat import answer, chat_response
-from pakaura_api.routes.tasks import PAGE_DEFAULT, PAGE_MAX, list_response
+from pakaura_api.routes.tasks import (
+    PAGE_DEFAULT,
+    PAGE_MAX,
+    create_response,
+    list_response,
+    update_response,
+)
 from pakaura_api.security import InvalidTokenError, Principal, decode_access_token
 from pakaura_api.terms import TaskSort, TaskStatus
 
+ModelT = TypeVar("ModelT", bound=BaseModel)
 Handler = Callable[[FastAPI, Principal, Scope, bytes], Awaitable[Response | None]]
 _DIGITS = re.compile(r"[0-9]{1,10}")
+_ID = re.compile(r"[1-9][0-9]{0,9}")
 
 
 class HotPaths:
@@ -50,18 +60,28 @@ class HotPaths:
         self.api = api
         self.routes: dict[tuple[str, str], Handler] = {
             ("GET", f"{prefix}/tasks"): _task_list,
+            ("POST", f"{prefix}/tasks"): _task_create,
             ("POST", f"{prefix}/chat"): _chat_turn,
         }
 
+        self.one_task = f"{prefix}/tasks/"  # PATCH {one_task}{id}
+
+    def _handler(self, scope: Scope) -> Handler | None:
+        if scope["type"] != "http":
+            return None
+        method, path = scope["method"], scope["path"]
+        if method == "PATCH" and path.startswith(self.one_task):
+            # A plain id only (not /tasks/007, /tasks/x or deeper paths: the routes answer).
+            return _task_update if _ID.fullmatch(path[len(self.one_task) :]) else None
+        return self.routes.get((method, path))
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        handler = (
-            self.routes.get((scope["method"], scope["path"])) if scope["type"] == "http" else None
-        )
+        handler = self._handler(scope)
         principal = _principal(scope, self.api) if handler is not None else None
         if handler is None or principal is None:
             await self.app(scope, receive, send)
             return
-        body, messages = await _read_body(receive) if scope["method"] == "POST" else (b"", [])
+        body, messages = await _read_body(receive) if scope["method"] != "GET" else (b"", [])
         try:
             response = await handler(self.api, principal, scope, body)
         except Exception as error:
@@ -156,17 +176,40 @@ async def _task_list(
     return await list_response(api, principal, status, sort, limit, offset)
 
 
-# --- POST /chat --------------------------------------------------------------------------------
+# --- POST /tasks, PATCH /tasks/{id}, POST /chat: a JSON body the route's model accepts ---------
+
+
+def _json_body(scope: Scope, body: bytes, model: type[ModelT]) -> ModelT | None:
+    """The body as the route would validate it (parsed, then validated, as FastAPI does), or
+    None: not `application/json`, or refused (the route answers with its 422)."""
+    content_type = next((v for n, v in scope["headers"] if n == b"content-type"), b"")
+    if content_type.split(b";")[0].strip().lower() != b"application/json":
+        return None
+    try:
+        return model.model_validate(json.loads(body))
+    except (ValueError, ValidationError):
+        return None
+
+
+async def _task_create(
+    api: FastAPI, principal: Principal, scope: Scope, body: bytes
+) -> Response | None:
+    task = _json_body(scope, body, TaskCreate)
+    return None if task is None else await create_response(api, principal, task)
+
+
+async def _task_update(
+    api: FastAPI, principal: Principal, scope: Scope, body: bytes
+) -> Response | None:
+    changes = _json_body(scope, body, TaskUpdate)
+    if changes is None:
+        return None
+    task_id = int(scope["path"].rpartition("/")[2])  # digits only (`HotPaths._handler`)
+    return await update_response(api, principal, task_id, changes)
 
 
 async def _chat_turn(
     api: FastAPI, principal: Principal, scope: Scope, body: bytes
 ) -> Response | None:
-    content_type = next((v for n, v in scope["headers"] if n == b"content-type"), b"")
-    if content_type.split(b";")[0].strip().lower() != b"application/json":
-        return None
-    try:  # parsed, then validated, as FastAPI does (a refusal is the route's 422)
-        request = ChatRequest.model_validate(json.loads(body))
-    except (ValueError, ValidationError):
-        return None
-    return chat_response(await answer(api, principal, request))
+    request = _json_body(scope, body, ChatRequest)
+    return None if request is None else chat_response(await answer(api, principal, request))

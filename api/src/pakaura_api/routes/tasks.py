@@ -93,17 +93,20 @@ async def list_response(
     response_model=TaskPublic,
     responses={409: {"description": "The user already has MAX_TASKS_PER_USER tasks"}},
 )
-async def create_task(
-    body: TaskCreate, request: Request, principal: CurrentPrincipal, settings: SettingsDep
-) -> Response:
+async def create_task(body: TaskCreate, request: Request, principal: CurrentPrincipal) -> Response:
     """Add a task."""
+    return await create_response(request.app, principal, body)
+
+
+async def create_response(app: FastAPI, principal: Principal, body: TaskCreate) -> Response:
+    """The created task (the route's answer, and `hot_paths`' for the plainest requests)."""
+    cap = app.state.settings.max_tasks_per_user
 
     async def insert(connection: AsyncConnection) -> dict[str, Any]:
-        return await repository.create_record(
-            connection, principal, body, settings.max_tasks_per_user
-        )
+        return await repository.create_record(connection, principal, body, cap)
 
-    return _json(await run_statement(request, insert, read_only=False), status_code=201)
+    record = await db.run(app.state.autocommit_engine, insert, read_only=False)
+    return _json(record, status_code=201)
 
 
 @router.get("/{task_id}", response_model=TaskPublic, responses=NOT_FOUND)
@@ -124,11 +127,18 @@ async def update_task(
     task_id: int, body: TaskUpdate, request: Request, principal: CurrentPrincipal
 ) -> Response:
     """Change some fields of a task (send `completed` to complete or reopen it)."""
+    return await update_response(request.app, principal, task_id, body)
+
+
+async def update_response(
+    app: FastAPI, principal: Principal, task_id: int, body: TaskUpdate
+) -> Response:
+    """The changed task (the route's answer, and `hot_paths`' for the plainest requests)."""
 
     async def change(connection: AsyncConnection) -> dict[str, Any] | None:
         return await repository.update_record(connection, principal, task_id, body)
 
-    record = await run_statement(request, change, read_only=False)
+    record = await db.run(app.state.autocommit_engine, change, read_only=False)
     if record is None:
         raise _not_found()
     return _json(record)
