@@ -136,14 +136,26 @@ async def run(
     Pre-ping is off, so this is how a database restart stays invisible to users; any other
     failure (or a write that may have been applied) propagates (503 with Retry-After)."""
     try:
-        async with engine.connect() as connection:
-            return await work(connection)
+        return await _on_connection(engine, work)
     except DBAPIError as error:
         if not (error.connection_invalidated and (read_only or never_ran(error))):
             raise
     # The pool discarded every connection older than the failure; this one is new.
-    async with engine.connect() as connection:
+    return await _on_connection(engine, work)
+
+
+async def _on_connection(engine: AsyncEngine, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    if engine.dialect.name != "postgresql":
+        async with engine.connect() as connection:
+            return await work(connection)
+    # `async with` closes in a task of its own, so that a cancellation cannot cut the close
+    # short (0.045 M instructions per statement). PostgreSQL's pool does nothing on return
+    # that could wait (no reset: `create_engine`), so a plain close cannot be cut short either.
+    connection = await engine.connect()
+    try:
         return await work(connection)
+    finally:
+        await connection.close()
 
 
 # --- prebuilt statements straight to the driver (PostgreSQL) -----------------------------------
