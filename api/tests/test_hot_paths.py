@@ -4,6 +4,8 @@ straight to psycopg (`db.fetch`) fail exactly as through SQLAlchemy."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from pakaura_api import db, security
@@ -162,3 +164,9 @@ async def test_without_a_valid_token_the_route_answers(client: httpx.AsyncClient
         response = await client.get(TASKS, headers=headers)
         assert response.status_code == 401
         assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_json_columns_read_as_json_loads_reads_them() -> None:
+    for stored in ("[]", '[{"a": 1, "a": 2}]', '{"x": [1.0, 1e400, NaN, "\\u00e9"]}', '"\\ud800"'):
+        expected, found = json.loads(stored), db.json_loads(stored.encode())
+        assert repr(found) == repr(expected), stored

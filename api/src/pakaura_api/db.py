@@ -14,11 +14,13 @@ Statements on the autocommit engine need no BEGIN at all: each is its own transa
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import psycopg
+import pydantic_core
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
@@ -51,6 +53,16 @@ def _sqlite_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def json_loads(data: str | bytes) -> Any:
+    """JSON columns as Python values: pydantic's parser (0.1 µs for `[]`, 1 µs for an action,
+    against json.loads' 1.5 / 3.1 µs: a chat turn reads 20 such values), json.loads for what it
+    refuses and json.loads accepts (an unpaired surrogate escape), so nothing reads differently."""
+    try:
+        return pydantic_core.from_json(data)
+    except ValueError:
+        return json.loads(data)
+
+
 def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
     """The app's engine. `pooled=False` gives a fresh connection each time (readiness probe)."""
     url = settings.database()
@@ -68,6 +80,7 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
             # `astimezone`: 13 % of a 50-task list's instructions (fetch 156 -> 112 µs).
             "options": f"{url.query.get('options') or ''} -c TimeZone=UTC".strip(),
         }
+    kwargs["json_deserializer"] = json_loads
     if pooled and not settings.is_sqlite:
         # In autocommit from the start: nearly every statement runs on its own, and switching
         # each checkout into autocommit and back (`execution_options`) cost 0.18 M instructions
