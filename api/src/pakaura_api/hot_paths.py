@@ -108,7 +108,7 @@ def _principal(scope: Scope, api: FastAPI) -> Principal | None:
     for name, value in scope["headers"]:
         if name == b"origin":
             return None
-        if name == b"authorization":
+        if name == b"authorization" and authorization is None:  # the first, as Starlette reads
             authorization = value
     if authorization is None:
         return None
