@@ -51,13 +51,17 @@ def install_api(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff (lint + format) over all Python, mypy --strict on the API, shellcheck on scripts."""
+    """ruff (lint + format) over all Python, mypy --strict on the API and the acceptance suite,
+    shellcheck on scripts."""
     install_api(session)
     install_locked(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     with session.chdir(ROOT / "api"):  # mypy reads its settings from api/pyproject.toml
         session.run("mypy", "src")
+    # the acceptance suite, strict, against its pinned dependencies (tests/acceptance/mypy.ini)
+    install_locked(session, "acceptance")
+    session.run("mypy", "--config-file", "tests/acceptance/mypy.ini", "tests/acceptance")
     # Every shell script in the repository, wherever it lives.
     scripts = sorted(str(p.relative_to(ROOT)) for p in ROOT.rglob("*.sh") if _tracked(p))
     session.run("shellcheck", *scripts, ".ci/run", external=True)
