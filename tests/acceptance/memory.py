@@ -124,8 +124,11 @@ class MemorySampler:
 
     def _summary(self, node: str) -> dict[tuple[str, str], int]:
         """Working set per (pod, container) from the kubelet's summary API."""
-        raw = self.api.connect_get_node_proxy_with_path(node, "stats/summary")
-        data: dict[str, Any] = json.loads(raw) if isinstance(raw, str) else dict(raw)
+        # raw bytes: the client would turn a `str` answer into a Python repr of the parsed JSON
+        raw = self.api.connect_get_node_proxy_with_path(
+            node, "stats/summary", _preload_content=False
+        )
+        data: dict[str, Any] = json.loads(raw.data)
         figures = {}
         for pod in data.get("pods", []):
             for container in pod.get("containers") or []:
@@ -147,44 +150,53 @@ class MemorySampler:
                 if s.state and s.state.running
             }
             for spec in pod.spec.containers:
-                if spec.name not in running:
-                    continue
-                resources = spec.resources
-                key = (component_of(pod), spec.name)
-                with self._lock:
-                    peak = self.peaks.setdefault(
-                        key,
-                        Peak(
-                            key[0],
-                            key[1],
-                            quantity_bytes((resources.requests or {}).get("memory")),
-                            quantity_bytes((resources.limits or {}).get("memory")),
-                        ),
-                    )
-                figures = None
-                with contextlib.suppress(Exception):
-                    figures = parse_cgroup(self._exec(pod.metadata.name, spec.name))
-                if figures is None:
-                    self.errors += 1
-                    node = pod.spec.node_name
-                    if node not in summaries:
-                        summaries[node] = {}
-                        with contextlib.suppress(Exception):
-                            summaries[node] = self._summary(node)
-                    working = summaries[node].get((pod.metadata.name, spec.name))
-                    if working is None:
-                        continue
-                    figures = ("kubelet summary", None, working)
-                source, kernel, working_set = figures
-                instance = (pod.metadata.uid, spec.name, running[spec.name])
-                with self._lock:
-                    if instance not in self._seen:
-                        self._seen.add(instance)
-                        peak.instances += 1
-                    peak.samples += 1
-                    peak.source = source if not peak.source or kernel else peak.source
-                    peak.kernel_peak = max(peak.kernel_peak, kernel or 0)
-                    peak.working_set = max(peak.working_set, working_set)
+                if spec.name in running:
+                    figures = self._figures(pod, spec.name, summaries)
+                    if figures is not None:
+                        self._record(pod, spec, running[spec.name], figures)
+
+    def _figures(
+        self, pod: Any, container: str, summaries: dict[str, dict[tuple[str, str], int]]
+    ) -> tuple[str, int | None, int] | None:
+        """From the container's cgroup files, else the kubelet's summary; None when neither."""
+        with contextlib.suppress(Exception):
+            figures = parse_cgroup(self._exec(pod.metadata.name, container))
+            if figures is not None:
+                return figures
+        self.errors += 1
+        node = str(pod.spec.node_name)
+        if node not in summaries:
+            summaries[node] = {}
+            with contextlib.suppress(Exception):
+                summaries[node] = self._summary(node)
+        working = summaries[node].get((pod.metadata.name, container))
+        return None if working is None else ("kubelet summary", None, working)
+
+    def _record(
+        self, pod: Any, spec: Any, restarts: int, figures: tuple[str, int | None, int]
+    ) -> None:
+        source, kernel, working_set = figures
+        key = (component_of(pod), str(spec.name))
+        instance = (str(pod.metadata.uid), str(spec.name), restarts)
+        resources = spec.resources
+        with self._lock:
+            peak = self.peaks.setdefault(
+                key,
+                Peak(
+                    key[0],
+                    key[1],
+                    quantity_bytes((resources.requests or {}).get("memory")),
+                    quantity_bytes((resources.limits or {}).get("memory")),
+                ),
+            )
+            if instance not in self._seen:
+                self._seen.add(instance)
+                peak.instances += 1
+            peak.samples += 1
+            if kernel or not peak.source:
+                peak.source = source
+            peak.kernel_peak = max(peak.kernel_peak, kernel or 0)
+            peak.working_set = max(peak.working_set, working_set)
 
     def table(self) -> list[Peak]:
         with self._lock:

@@ -29,6 +29,7 @@ def test_no_container_came_within_10_percent_of_its_memory_limit(
     assert sampled >= SERVING, f"not every component was sampled:\n{table}"
     for peak in peaks:
         assert peak.limit, f"{peak.component}/{peak.container} has no memory limit"
-        assert peak.samples >= 2, f"{peak.component}/{peak.container} sampled once:\n{table}"
+        if peak.component in SERVING:  # Job pods may live for one sample only
+            assert peak.samples >= 2, f"{peak.component}/{peak.container} sampled once"
     close = [p for p in peaks if p.peak >= (1 - HEADROOM) * p.limit]
     assert not close, "within 10 % of the memory limit:\n" + "\n".join(table)
