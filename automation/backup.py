@@ -133,7 +133,8 @@ def human(size: float) -> str:
 
 def file_name(release: Release, now: datetime | None = None) -> str:
     """`pakaura-<namespace>-r<revision>-v<chart version>-<UTC time>.sql.gz`."""
-    version = release.chart.rsplit("-", 1)[-1] if "-" in release.chart else config.VERSION
+    found = re.search(r"-(\d+\.\d+\.\d+[^\s/]*)$", release.chart)  # pakaura-4.0.0[-rc.1]
+    version = found.group(1) if found else config.VERSION
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     return f"{config.RELEASE}-{release.namespace}-r{release.revision}-v{version}-{stamp}{SUFFIX}"
 
