@@ -22,6 +22,9 @@ PLACEHOLDER_SECRETS = frozenset(
 MIN_SECRET_LENGTH = 32  # PyJWT warns below 32 bytes for HS256
 JWT_SECRET_FILE = "jwt-secret"  # noqa: S105 (a file name)
 SQLITE_FILE = "pakaura.sqlite3"
+# The chat's defaults, here and nowhere else (the chat package reads them through `Settings`).
+AI_MODEL = "command-a-03-2025"
+AI_TEMPERATURE_MIN, AI_TEMPERATURE_MAX = 0.0, 1.0  # Cohere accepts 0..1
 
 
 class ConfigError(Exception):
@@ -63,8 +66,8 @@ class Settings(BaseSettings):
 
     cohere_api_key: SecretStr | None = None
     cohere_base_url: str = "https://api.cohere.com"
-    ai_model: str = "command-a-03-2025"
-    ai_temperature: float = Field(default=0.3, ge=0, le=1)  # Cohere accepts 0..1
+    ai_model: str = AI_MODEL
+    ai_temperature: float = Field(default=0.3, ge=AI_TEMPERATURE_MIN, le=AI_TEMPERATURE_MAX)
     ai_max_tokens: int = Field(default=300, ge=1)
     ai_timeout_seconds: float = Field(default=30, gt=0)
     ai_max_retries: int = Field(default=1, ge=0)

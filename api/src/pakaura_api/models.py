@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, model_validator
 from sqlalchemy import JSON, Column, DateTime, Index
 from sqlmodel import Field, SQLModel
+
+# The shared terms live in `terms.py`; re-exported here (`X as X`) for existing imports.
+from pakaura_api.terms import Mode as Mode
+from pakaura_api.terms import Priority as Priority
+from pakaura_api.terms import Role as Role
+from pakaura_api.terms import TaskStatus as TaskStatus
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 2000
@@ -66,22 +71,6 @@ def _timestamp(**kwargs: Any) -> Any:
         default_factory=utcnow,
         sa_column=Column(DateTime(timezone=True), nullable=False, **kwargs),
     )
-
-
-class Priority(StrEnum):
-    low = "low"
-    medium = "medium"
-    high = "high"
-
-
-class Role(StrEnum):
-    user = "user"
-    assistant = "assistant"
-
-
-class Mode(StrEnum):
-    ai = "ai"
-    demo = "demo"
 
 
 # --- users -------------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, status
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
 
+from pakaura_api import repository
 from pakaura_api.deps import CurrentUser, SessionDep, SettingsDep
 from pakaura_api.limits import FailedLoginLimiter
 from pakaura_api.models import (
@@ -37,10 +37,10 @@ def _token_response(user: User, settings: SettingsDep) -> TokenResponse:
 )
 async def signup(body: SignupRequest, session: SessionDep, settings: SettingsDep) -> TokenResponse:
     """Create an account and return a token for it."""
-    if (await session.exec(select(User.id).where(User.email == body.email))).first() is not None:
+    if await repository.email_registered(session, body.email):
         raise HTTPException(status.HTTP_409_CONFLICT, "Email already registered")
-    user = User(email=body.email, name=body.name, password_hash=await hash_password(body.password))
-    session.add(user)
+    password_hash = await hash_password(body.password)
+    user = await repository.add_user(session, body.email, password_hash, body.name)
     try:
         await session.commit()
     except IntegrityError:  # a concurrent signup with the same email won the race
@@ -69,7 +69,7 @@ async def login(
             "Too many failed login attempts; try again later",
             headers={"Retry-After": str(wait)},
         )
-    user = (await session.exec(select(User).where(User.email == email))).first()
+    user = await repository.get_user_by_email(session, email)
     if not await verify_password(body.password, user.password_hash if user else None):
         limiter.record_failure(email, client)
         raise HTTPException(

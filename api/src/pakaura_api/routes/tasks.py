@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from pakaura_api import repository
 from pakaura_api.deps import CurrentUserId, ReadSessionDep, SessionDep, read_connection
 from pakaura_api.models import Task, TaskCreate, TaskPublic, TaskUpdate
-from pakaura_api.repository import StatusFilter
+from pakaura_api.terms import TaskStatus
 
 router = APIRouter(
     prefix="/tasks",
@@ -29,7 +29,7 @@ async def _own_task(session: SessionDep, user_id: int, task_id: int) -> Task:
 
 @router.get("", response_model=list[TaskPublic])
 async def list_tasks(
-    request: Request, user_id: CurrentUserId, status: StatusFilter = StatusFilter.all
+    request: Request, user_id: CurrentUserId, status: TaskStatus = TaskStatus.all
 ) -> Response:
     """The user's tasks, newest first, optionally only pending or completed ones."""
     # The busiest request: rows already shaped like TaskPublic (typed by their columns) go

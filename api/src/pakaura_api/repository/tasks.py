@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, String, bindparam, type_coerce
@@ -20,13 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from pakaura_api.models import ID_MAX, Priority, Task, TaskCreate, TaskPublic, TaskUpdate, utcnow
+from pakaura_api.models import ID_MAX, Task, TaskCreate, TaskPublic, TaskUpdate, utcnow
+from pakaura_api.terms import TaskStatus
 
-
-class StatusFilter(StrEnum):
-    all = "all"
-    pending = "pending"
-    completed = "completed"
+StatusFilter = TaskStatus  # the name this module used before the shared terms existed
 
 
 async def list_tasks(session: AsyncSession, user_id: int) -> Sequence[Task]:
@@ -46,13 +42,11 @@ async def list_tasks(session: AsyncSession, user_id: int) -> Sequence[Task]:
 PUBLIC_COLUMNS = tuple(TaskPublic.model_fields)  # the response's field order
 _DATETIME_COLUMNS = ("created_at", "updated_at", "completed_at")
 _DATETIMES = tuple(i for i, name in enumerate(PUBLIC_COLUMNS) if name in _DATETIME_COLUMNS)
-# The stored label is read as a plain string: turning it into `Priority` and back to a string for
-# JSON cost more than the rest of the row. Valid because each member's name is its value.
-if any(member.name != member.value for member in Priority):  # pragma: no cover
-    raise RuntimeError("Priority names must equal their values (stored labels are served as-is)")
+# The stored priority label is read as a plain string: turning it into `Priority` and back to a
+# string for JSON cost more than the rest of the row (valid: `terms` checks name == value).
 
 
-def _record_query(status: StatusFilter) -> Select[Any]:
+def _record_query(status: TaskStatus) -> Select[Any]:
     columns = [
         type_coerce(Task.priority, String).label(name)
         if name == "priority"
@@ -60,16 +54,16 @@ def _record_query(status: StatusFilter) -> Select[Any]:
         for name in PUBLIC_COLUMNS
     ]
     query = select(*columns).where(col(Task.user_id) == bindparam("user_id"))
-    if status is not StatusFilter.all:
-        query = query.where(col(Task.completed) == (status is StatusFilter.completed))
+    if status is not TaskStatus.all:
+        query = query.where(col(Task.completed) == (status is TaskStatus.completed))
     return query.order_by(col(Task.created_at).desc(), col(Task.id).desc())
 
 
-_RECORD_QUERIES = {status: _record_query(status) for status in StatusFilter}
+_RECORD_QUERIES = {status: _record_query(status) for status in TaskStatus}
 
 
 async def list_task_records(
-    connection: AsyncConnection, user_id: int, status: StatusFilter = StatusFilter.all
+    connection: AsyncConnection, user_id: int, status: TaskStatus = TaskStatus.all
 ) -> list[dict[str, Any]]:
     """The user's tasks, newest first, as plain dicts shaped like `TaskPublic` (read-only use)."""
     rows = await connection.execute(_RECORD_QUERIES[status], {"user_id": user_id})
