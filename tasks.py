@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from invoke import task
 from invoke.context import Context
 from invoke.exceptions import Exit
+from invoke.tasks import task
 
 from automation import backup as db_backup
 from automation import config, release
 from automation import rollback as release_rollback
 from automation import status as dashboard
+from automation.checklist import require_cluster
 from automation.cluster import (
     Cluster,
     ensure_addons,
@@ -30,7 +31,7 @@ from automation.cluster import (
     wait_for_ingress_controller,
 )
 from automation.console import console, done, step, warn
-from automation.dev import run_dev
+from automation.dev import DevOptions, run_dev
 from automation.doctor import diagnose
 from automation.errors import TaskError, UnhealthyError, task_boundary
 from automation.images import build as build_images
@@ -94,7 +95,15 @@ def _restart(c: Context, target: Cluster, namespace: str, components: list[str])
     },
 )
 @task_boundary
-def setup(c, cluster="minikube", namespace=NS, values=None, set_=None, driver=None, force=False):
+def setup(
+    c: Context,
+    cluster: str = "minikube",
+    namespace: str = NS,
+    values: list[str] | None = None,
+    set_: list[str] | None = None,
+    driver: str | None = None,
+    force: bool = False,
+) -> None:
     """One command from nothing to a running app: cluster, addons, images, release, status."""
     require("docker", "kubectl", "helm", *cluster_tool(cluster))
     target = resolve(cluster)
@@ -142,7 +151,9 @@ def setup(c, cluster="minikube", namespace=NS, values=None, set_=None, driver=No
     }
 )
 @task_boundary
-def build(c, cluster="current", component=None, force=False):
+def build(
+    c: Context, cluster: str = "current", component: str | None = None, force: bool = False
+) -> None:
     """Build the images into the cluster's runtime (minikube engine, kind load, or local)."""
     require("docker", *cluster_tool(cluster))
     components = [component] if component else list(config.IMAGES)
@@ -162,7 +173,15 @@ def build(c, cluster="current", component=None, force=False):
     },
 )
 @task_boundary
-def deploy(c, cluster="current", namespace=NS, values=None, set_=None, dry_run=False, force=False):
+def deploy(
+    c: Context,
+    cluster: str = "current",
+    namespace: str = NS,
+    values: list[str] | None = None,
+    set_: list[str] | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+) -> None:
     """helm upgrade --install pakaura helm/pakaura --wait (skipped when nothing changed)."""
     require("helm", *(() if dry_run else ("kubectl",)))
     target = resolve(cluster)
@@ -173,11 +192,10 @@ def deploy(c, cluster="current", namespace=NS, values=None, set_=None, dry_run=F
 
 @task(help={"cluster": CLUSTER_HELP, "namespace": NS_HELP})
 @task_boundary
-def status(c, cluster="current", namespace=NS):
+def status(c: Context, cluster: str = "current", namespace: str = NS) -> None:
     """Dashboard: release, pods, services, ingress, endpoints, URL, one verdict per service."""
-    require("kubectl", "helm")
     target = resolve(cluster)
-    require_reachable(c, target)
+    require_cluster(c, target, namespace, "kubectl", "helm")
     if not _show_status(c, target, namespace):
         raise UnhealthyError(
             "not every service is healthy", "`invoke doctor` says why and how to fix it"
@@ -194,7 +212,14 @@ def status(c, cluster="current", namespace=NS):
     }
 )
 @task_boundary
-def logs(c, service, follow=False, tail=100, cluster="current", namespace=NS):
+def logs(
+    c: Context,
+    service: str,
+    follow: bool = False,
+    tail: int = 100,
+    cluster: str = "current",
+    namespace: str = NS,
+) -> None:
     """Logs of every pod of one service (JSON lines from the API), prefixed with the pod name."""
     if service not in config.COMPONENTS:
         raise TaskError(
@@ -226,7 +251,9 @@ def logs(c, service, follow=False, tail=100, cluster="current", namespace=NS):
     }
 )
 @task_boundary
-def destroy(c, cluster="current", namespace=NS, purge_data=False):
+def destroy(
+    c: Context, cluster: str = "current", namespace: str = NS, purge_data: bool = False
+) -> None:
     """Uninstall the release; keeps the database volume and Secret unless --purge-data."""
     require("kubectl", "helm")
     target = resolve(cluster)
@@ -265,11 +292,19 @@ def destroy(c, cluster="current", namespace=NS, purge_data=False):
     )
 
 
-@task(help={"api_port": "API port (default 8000)", "frontend_port": "frontend port (default 3000)"})
+@task(
+    help={
+        "host": "address both servers listen on (default 127.0.0.1; 0.0.0.0 = every interface)",
+        "api_port": "API port (default 8000, or $PAKAURA_API_PORT)",
+        "web_port": "web app port (default 3000, or $PAKAURA_WEB_PORT)",
+    }
+)
 @task_boundary
-def dev(c, api_port=8000, frontend_port=3000):
-    """API + frontend on this machine with SQLite, no cluster; Ctrl-C stops both."""
-    code = run_dev(c, int(api_port), int(frontend_port))
+def dev(
+    c: Context, host: str | None = None, api_port: int | None = None, web_port: int | None = None
+) -> None:
+    """API (SQLite) + web app on this machine, no cluster; Ctrl-C stops both."""
+    code = run_dev(c, DevOptions.from_env(host, api_port, web_port))
     if code:
         raise Exit(code=code)
 
@@ -282,10 +317,12 @@ def dev(c, api_port=8000, frontend_port=3000):
     }
 )
 @task_boundary
-def doctor(c, cluster="current", namespace=NS, ingress_class="nginx"):
+def doctor(
+    c: Context, cluster: str = "current", namespace: str = NS, ingress_class: str = "nginx"
+) -> None:
     """Diagnose a broken deployment and print the fix for each problem found."""
-    require("kubectl", "helm")
     target = resolve(cluster)
+    require_cluster(c, target, namespace, "kubectl", "helm")
     findings = diagnose(c, target, namespace, ingress_class)
     errors = [f for f in findings if f.severity == "error"]
     for finding in findings:
@@ -304,7 +341,7 @@ def doctor(c, cluster="current", namespace=NS, ingress_class="nginx"):
 
 @task(help={"check": "only verify infra/kubernetes/ is current (exit 1 if not)"})
 @task_boundary
-def manifests(c, check=False):
+def manifests(c: Context, check: bool = False) -> None:
     """Regenerate the plain Kubernetes manifests in infra/kubernetes/ from the chart."""
     regenerate(c, check=check)
 
@@ -320,11 +357,12 @@ def manifests(c, check=False):
     }
 )
 @task_boundary
-def rollback(c, revision=None, cluster="current", namespace=NS):
+def rollback(
+    c: Context, revision: str | None = None, cluster: str = "current", namespace: str = NS
+) -> None:
     """helm rollback to the previous good revision (or --revision N); waits like deploy."""
-    require("kubectl", "helm")
     target = resolve(cluster)
-    require_reachable(c, target)
+    require_cluster(c, target, namespace, "kubectl", "helm")
     if revision is not None and not str(revision).isdigit():
         raise TaskError(f"--revision must be a revision number, not {revision!r}")
     release_rollback.rollback(c, target, namespace, int(revision) if revision else None)
@@ -338,11 +376,12 @@ def rollback(c, revision=None, cluster="current", namespace=NS):
     }
 )
 @task_boundary
-def backup(c, directory="backups", cluster="current", namespace=NS):
+def backup(
+    c: Context, directory: str = "backups", cluster: str = "current", namespace: str = NS
+) -> None:
     """pg_dump of the release's database to a checksummed file named with revision and version."""
-    require("kubectl", "helm")
     target = resolve(cluster)
-    require_reachable(c, target)
+    require_cluster(c, target, namespace, "kubectl", "helm")
     db_backup.backup(c, target, namespace, Path(directory))
 
 
@@ -355,10 +394,11 @@ def backup(c, directory="backups", cluster="current", namespace=NS):
     }
 )
 @task_boundary
-def restore(c, file, yes=False, cluster="current", namespace=NS):
+def restore(
+    c: Context, file: str, yes: bool = False, cluster: str = "current", namespace: str = NS
+) -> None:
     """Replace the release's database with a backup (checked first; asks unless --yes)."""
     checked = db_backup.check(Path(file))  # a damaged file is refused before anything is touched
-    require("kubectl", "helm")
     target = resolve(cluster)
-    require_reachable(c, target)
+    require_cluster(c, target, namespace, "kubectl", "helm")
     db_backup.restore(c, target, namespace, checked, yes=yes)

@@ -87,15 +87,24 @@ def reachable(c: Context, target: Cluster) -> bool:
     return ok(c, target.kubectl("get", "--raw", "/readyz", "--request-timeout=5s"))
 
 
+def unreachable_fix(kind: str) -> str:
+    """How to get a cluster of this kind (minikube | kind | current) answering."""
+    return {
+        "minikube": "start it with `invoke setup` (or `minikube start`)",
+        "kind": "create it with `kind create cluster` or use `--cluster current`",
+    }.get(
+        kind,
+        "start one with `invoke setup` (Minikube), or check `kubectl config current-context`",
+    )
+
+
 def require_reachable(c: Context, target: Cluster) -> None:
     if reachable(c, target):
         return
     where = target.context or current_context(c) or "the current context"
-    fix = {
-        "minikube": "start it with `invoke setup` (or `minikube start`)",
-        "kind": "create it with `kind create cluster` or use `--cluster current`",
-    }.get(target.kind, "check `kubectl config current-context` and that the cluster is running")
-    raise TaskError(f"cannot reach the Kubernetes API server of {where}", fix)
+    raise TaskError(
+        f"cannot reach the Kubernetes API server of {where}", unreachable_fix(target.kind)
+    )
 
 
 # --- host resources ---------------------------------------------------------------------------

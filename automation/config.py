@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from . import MISSING_PREREQUISITE
+
 ROOT = Path(__file__).resolve().parent.parent
 VERSION = (ROOT / "VERSION").read_text().strip()
 
@@ -60,6 +62,6 @@ class ExitCode:
 
     OK = 0
     FAILURE = 1
-    MISSING_PREREQUISITE = 2
+    MISSING_PREREQUISITE = MISSING_PREREQUISITE  # also what a run without the tooling exits with
     UNHEALTHY = 3
     INTERRUPTED = 130

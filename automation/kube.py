@@ -104,7 +104,7 @@ def waiting_reason(pod: Obj) -> str:
 def pod_ready(pod: Obj) -> bool:
     for condition in pod.get("status", {}).get("conditions") or []:
         if condition.get("type") == "Ready":
-            return condition.get("status") == "True"
+            return bool(condition.get("status") == "True")
     return False
 
 

@@ -7,6 +7,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from invoke.context import Context
 
@@ -206,7 +207,7 @@ def uninstall(c: Context, target: Cluster, namespace: str) -> bool:
     return True
 
 
-def values_of(c: Context, target: Cluster, namespace: str) -> dict:
+def values_of(c: Context, target: Cluster, namespace: str) -> dict[str, Any]:
     """The computed values of the deployed release (used by doctor and status)."""
     return (
         run_json(

@@ -23,6 +23,7 @@ Commands:
   logs [SVC]  Logs of api (default) | frontend | postgresql | migrate   (-f to follow)
   destroy     Uninstall the release (keeps the data; --purge-data removes it)
   doctor      Diagnose a broken deployment and print the fixes
+  dev         Run Pakaura on this machine without a cluster (API + web app, SQLite)
   help        Show this help
 
 Options:
@@ -33,6 +34,9 @@ Options:
   --cluster NAME     minikube | kind | current (default: minikube for setup, else current)
   --purge-data       destroy only: also delete the database volume and Secret
   -f, --follow       logs only: keep streaming
+  --host ADDR        dev only: address to listen on (default 127.0.0.1)
+  --api-port N       dev only: API port (default 8000)
+  --web-port N       dev only: web app port (default 3000)
 
 Examples:
   $(basename "$0") setup                      # full setup from scratch
@@ -40,6 +44,7 @@ Examples:
   $(basename "$0") --status
   $(basename "$0") logs api -f
   $(basename "$0") destroy
+  $(basename "$0") dev                        # no cluster: the app on http://localhost:3000
 
 Exit codes: 0 ok, 1 failure, 2 missing prerequisite, 3 unhealthy, 64 bad usage.
 Every command is also an invoke task: \`invoke --list\` in ${root}.
@@ -56,7 +61,7 @@ command="${1:-help}"
 [[ $# -gt 0 ]] && shift
 command="${command#--}"
 case "$command" in
-    setup | deploy | status | logs | destroy | doctor) ;;
+    setup | deploy | status | logs | destroy | doctor | dev) ;;
     help | -h) show_help; exit 0 ;;
     *) usage_error "unknown command '$command'" ;;
 esac
@@ -66,12 +71,12 @@ service=""
 dry_run=false
 while [[ $# -gt 0 ]]; do
     case "$1" in
-        --namespace | --values | --set | --cluster)
+        --namespace | --values | --set | --cluster | --host | --api-port | --web-port)
             [[ $# -ge 2 ]] || usage_error "$1 needs a value"
             flag="$1" value="$2"
             shift 2
             ;;
-        --namespace=* | --values=* | --set=* | --cluster=*)
+        --namespace=* | --values=* | --set=* | --cluster=* | --host=* | --api-port=* | --web-port=*)
             flag="${1%%=*}" value="${1#*=}"
             shift
             ;;
@@ -94,8 +99,14 @@ while [[ $# -gt 0 ]]; do
                 || usage_error "$flag only applies to setup and deploy"
             args+=("$flag" "$value")
             ;;
-        --namespace) args+=(--namespace "$value") ;;
-        --cluster) args+=(--cluster "$value") ;;
+        --namespace | --cluster)
+            [[ "$command" != dev ]] || usage_error "$flag does not apply to dev (no cluster)"
+            args+=("$flag" "$value")
+            ;;
+        --host | --api-port | --web-port)
+            [[ "$command" == dev ]] || usage_error "$flag only applies to dev"
+            args+=("$flag" "$value")
+            ;;
     esac
 done
 
@@ -107,5 +118,5 @@ if [[ "$command" == logs ]]; then
     args=("${service:-api}" ${args[@]+"${args[@]}"})
 fi
 
-venv="$("$root/scripts/bootstrap.sh")"
-exec "$venv/bin/invoke" --search-root "$root" "$command" ${args[@]+"${args[@]}"}
+"$root/scripts/bootstrap.sh"
+exec "$root/.venv/bin/invoke" --search-root "$root" "$command" ${args[@]+"${args[@]}"}

@@ -3,9 +3,9 @@
 # nox, invoke, rich, uv, pyyaml — everything `invoke` and `nox` need before anything else.
 #
 # Idempotent: the venv is rebuilt only when it is missing or requirements/tools.txt changed since
-# the last run (a sha256 stamp inside the venv). Prints the venv path. Needs python3 (3.11);
-# uses `uv` when present (fast), otherwise python's venv + pip. PAKAURA_PYTHON picks another
-# interpreter.
+# the last run (a sha256 stamp inside the venv); then it prints nothing. Messages go to stderr and
+# stdout stays empty. Needs python3 (3.11); uses `uv` when present (fast), otherwise python's venv
+# + pip. PAKAURA_PYTHON picks another interpreter.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +21,6 @@ else
     want="$(shasum -a 256 "$lock" | cut -d' ' -f1)"
 fi
 if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
-    echo "$venv"
     exit 0
 fi
 
@@ -30,7 +29,7 @@ if ! command -v "$python" >/dev/null 2>&1; then
     exit 2
 fi
 
-echo "bootstrap: installing tooling into $venv from requirements/tools.txt" >&2
+echo "bootstrap: installing Pakaura's tooling into .venv (about half a minute, once)" >&2
 if command -v uv >/dev/null 2>&1; then
     uv venv --quiet --allow-existing --python "$python" "$venv" >&2
     VIRTUAL_ENV="$venv" uv pip install --quiet --require-hashes -r "$lock" >&2
@@ -39,4 +38,4 @@ else
     "$venv/bin/python" -m pip install --quiet --require-hashes -r "$lock" >&2
 fi
 echo "$want" >"$stamp"
-echo "$venv"
+echo "bootstrap: ready: .venv/bin has invoke, nox and uv (nothing else on your machine changed)" >&2

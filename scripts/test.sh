@@ -4,6 +4,6 @@
 # e.g. `./scripts/test.sh -s api` or `./scripts/test.sh -s chart tasks`.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-"$root/scripts/bootstrap.sh" >&2
+"$root/scripts/bootstrap.sh"
 cd "$root"
 exec "$root/.venv/bin/nox" "$@"

@@ -1,7 +1,9 @@
 """Shared fixtures: a fresh, migrated PostgreSQL database per test run, the app, clients, users.
 
 Fixture names are stable (the chat tests reuse them): `database_url`, `settings`, `app`,
-`client`, `session`, `make_client`, `make_user`, `auth_headers`, `create_database`.
+`client`, `session`, `make_client`, `make_user`, `auth_headers`, `create_database`,
+`private_postgres` (a server of our own, see `pgserver.py`) and `counted_client` (statement
+counts, see `statements.py`).
 Never touches an existing database: every database made here has a unique name and is dropped.
 """
 
@@ -29,6 +31,9 @@ from pakaura_api.main import create_app
 from pakaura_api.migrate import run_migrations
 from sqlalchemy.engine import make_url
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .pgserver import PrivatePostgres, postgres_bin
+from .statements import CountedClient
 
 ADMIN_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql://pakaura:pakaura@localhost:5432/pakaura"
@@ -111,9 +116,19 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 
 
 def _client(application: FastAPI) -> httpx.AsyncClient:
+    # Login throttling is kept in the database, per client address: each client gets its own
+    # address (set by the trusted peer 127.0.0.1 as a proxy would), so tests never share counts.
     return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=application), base_url="http://testserver"
+        transport=httpx.ASGITransport(app=application),
+        base_url="http://testserver",
+        headers={"X-Forwarded-For": unique_client_address()},
     )
+
+
+def unique_client_address() -> str:
+    """A fresh address from 198.18.0.0/15 (the benchmarking range: never a real client)."""
+    value = uuid.uuid4().int
+    return f"198.{18 + value % 2}.{value // 2 % 256}.{value // 512 % 254 + 1}"
 
 
 @pytest.fixture
@@ -226,3 +241,30 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
     yield LiveServer(url=f"http://127.0.0.1:{port}", app=application)
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL server of this test run's own (loopback, free port, statement log on): the
+    one a test may restart or stop. Never the shared server."""
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL server binaries (initdb) are not installed")
+    with PrivatePostgres(settings={"log_statement": "'all'"}) as server:
+        yield server
+
+
+@pytest.fixture
+async def counted_client(
+    private_postgres: PrivatePostgres, tmp_path: Path
+) -> AsyncIterator[CountedClient]:
+    """An app on a fresh database of `private_postgres`: count what each request executes."""
+    url = private_postgres.create_database(f"counted_{uuid.uuid4().hex[:8]}")
+    settings = _settings_for(url, tmp_path)
+    run_migrations(settings, wait_seconds=10)
+    application = create_app(settings)
+    try:
+        async with _client(application) as http:
+            yield CountedClient(http=http, server=private_postgres)
+    finally:
+        await application.state.engine.dispose()
+        await application.state.probe_engine.dispose()

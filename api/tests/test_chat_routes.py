@@ -18,7 +18,7 @@ async def test_chat_contract_and_storage(client: httpx.AsyncClient, auth_headers
     assert isinstance(body["reply"], str)
     assert body["reply"]
     for action in body["actions"]:
-        assert set(action) == {"tool", "arguments", "result"}
+        assert set(action) == {"tool", "effect", "arguments", "result"}
     conversation_id = body["conversation_id"]
 
     second = await client.post(
@@ -103,18 +103,17 @@ async def test_message_of_4000_chars_is_accepted(client: httpx.AsyncClient, auth
 
 
 async def test_history_sent_to_the_assistant_is_bounded(client, auth_headers, monkeypatch) -> None:
-    from pakaura_api.chat import ChatReply
-    from pakaura_api.routes import chat as chat_route
+    from pakaura_api.chat import ChatReply, service
 
     seen: list[list[str]] = []
-    real = chat_route.respond
+    real = service.respond
 
-    async def spy(session, user_id, message, history, config):  # records, then answers for real
+    async def spy(access, message, history, config, *args):  # records, then answers for real
         seen.append([m.content for m in history])
-        reply: ChatReply = await real(session, user_id, message, history, config)
+        reply: ChatReply = await real(access, message, history, config, *args)
         return reply
 
-    monkeypatch.setattr(chat_route, "respond", spy)
+    monkeypatch.setattr(service, "respond", spy)
     cid = None
     for n in range(12):
         body = {"message": f"hello {n}", **({"conversation_id": cid} if cid else {})}
@@ -128,3 +127,25 @@ async def test_history_sent_to_the_assistant_is_bounded(client, auth_headers, mo
 async def test_chat_needs_a_token(client: httpx.AsyncClient) -> None:
     assert (await client.post(CHAT, json={"message": "hi"})).status_code == 401
     assert (await client.get(CONVERSATIONS)).status_code == 401
+
+
+async def test_actions_stored_before_effects_existed_are_served_with_their_effect(
+    client: httpx.AsyncClient, auth_headers, session
+) -> None:
+    from pakaura_api.models import Message
+    from sqlmodel import select
+
+    body = (await client.post(CHAT, json={"message": "add buy milk"}, headers=auth_headers)).json()
+    cid = body["conversation_id"]
+    [stored] = (
+        await session.exec(
+            select(Message).where(Message.conversation_id == cid, Message.role == "assistant")
+        )
+    ).all()
+    old = [{k: v for k, v in a.items() if k != "effect"} for a in stored.actions]
+    old.append({"tool": "retired_tool", "arguments": {}, "result": {"ok": True}})
+    stored.actions = old
+    session.add(stored)
+    await session.commit()
+    turns = (await client.get(f"{CONVERSATIONS}/{cid}/messages", headers=auth_headers)).json()
+    assert [a["effect"] for a in turns[1]["actions"]] == ["upsert", "none"]

@@ -43,7 +43,7 @@ def _assert_models_match(sync_url: str) -> None:
 
 
 def test_head_without_alembic_matches_alembic() -> None:
-    assert head_revision() == alembic_head() == "0001"
+    assert head_revision() == alembic_head() == "0002"
 
 
 def test_upgrade_from_empty_then_noop_then_downgrade(create_database, tmp_path) -> None:
@@ -88,7 +88,7 @@ def test_two_concurrent_migrations_both_succeed(create_database, tmp_path) -> No
     outputs = [run.communicate(timeout=120)[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     assert _version(url) == head_revision()
-    upgrades = sum(out.count("Running upgrade") for out in outputs)
+    upgrades = sum(out.count(f"-> {head_revision()}") for out in outputs)
     assert upgrades == 1, outputs  # the lock made the second run a no-op
     assert all('"migrate.done"' in out for out in outputs)
 

@@ -95,7 +95,8 @@ async def test_list_is_newest_first_and_filters(client: httpx.AsyncClient, auth_
 async def test_invalid_task_is_422(client: httpx.AsyncClient, auth_headers, body: object) -> None:
     response = await client.post(TASKS, json=body, headers=auth_headers)
     assert response.status_code == 422, response.text
-    assert isinstance(response.json()["detail"], str)
+    for problem in response.json()["detail"]:
+        assert set(problem) == {"loc", "msg", "type"}
 
 
 async def test_title_of_200_chars_is_accepted(client: httpx.AsyncClient, auth_headers) -> None:
@@ -110,7 +111,7 @@ async def test_malformed_json_is_422(client: httpx.AsyncClient, auth_headers) ->
         headers={**auth_headers, "Content-Type": "application/json"},
     )
     assert response.status_code == 422
-    assert "JSON" in response.json()["detail"]
+    assert response.json()["detail"][0]["type"] == "json_invalid"
 
 
 @pytest.mark.parametrize(
@@ -193,7 +194,7 @@ async def test_small_streamed_body_is_accepted(client: httpx.AsyncClient, auth_h
     assert response.json()["title"] == "streamed"
 
 
-async def test_token_of_a_vanished_user_cannot_write(client: httpx.AsyncClient) -> None:
+async def test_token_of_a_vanished_user_is_401(client: httpx.AsyncClient) -> None:
     from datetime import UTC, datetime, timedelta
 
     import jwt
@@ -201,8 +202,109 @@ async def test_token_of_a_vanished_user_cannot_write(client: httpx.AsyncClient) 
     from .conftest import TEST_JWT_SECRET
 
     exp = datetime.now(UTC) + timedelta(hours=1)
-    ghost = jwt.encode({"sub": "2000000000", "exp": exp}, TEST_JWT_SECRET, algorithm="HS256")
+    claims = {"sub": "2000000000", "exp": exp, "ver": 0, "jti": "ghost"}
+    ghost = jwt.encode(claims, TEST_JWT_SECRET, algorithm="HS256")
     headers = {"Authorization": f"Bearer {ghost}"}
-    assert (await client.get(TASKS, headers=headers)).json() == []
+    # Validly signed, but no such user: a 401 like any other bad token, for reads and writes.
+    assert (await client.get(TASKS, headers=headers)).status_code == 401
     response = await client.post(TASKS, json={"title": "x"}, headers=headers)
-    assert response.status_code == 409
+    assert response.status_code == 401
+
+
+async def _titles(client: httpx.AsyncClient, headers, **params) -> tuple[list[str], str | None]:
+    response = await client.get(TASKS, params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    return [t["title"] for t in response.json()], response.headers.get("x-next-offset")
+
+
+async def test_pages_and_the_next_offset_header(client: httpx.AsyncClient, auth_headers) -> None:
+    for n in range(5):
+        await client.post(TASKS, json={"title": f"t{n}"}, headers=auth_headers)
+    assert await _titles(client, auth_headers, limit=2) == (["t4", "t3"], "2")
+    assert await _titles(client, auth_headers, limit=2, offset=2) == (["t2", "t1"], "4")
+    assert await _titles(client, auth_headers, limit=2, offset=4) == (["t0"], None)
+    assert await _titles(client, auth_headers, limit=5) == (["t4", "t3", "t2", "t1", "t0"], None)
+    assert await _titles(client, auth_headers, offset=9) == ([], None)
+    for bad in ({"limit": 0}, {"limit": 501}, {"offset": -1}, {"sort": "title"}):
+        response = await client.get(TASKS, params=bad, headers=auth_headers)
+        assert response.status_code == 422, bad
+
+
+async def test_sorting_by_due_date_and_priority(client: httpx.AsyncClient, auth_headers) -> None:
+    for title, due, priority in (
+        ("undated", None, "high"),
+        ("later", "2031-01-01", "low"),
+        ("sooner", "2030-01-01", "medium"),
+    ):
+        body = {"title": title, "due_date": due, "priority": priority}
+        await client.post(TASKS, json=body, headers=auth_headers)
+    assert (await _titles(client, auth_headers, sort="due"))[0] == ["sooner", "later", "undated"]
+    by_priority = (await _titles(client, auth_headers, sort="priority"))[0]
+    assert by_priority == ["undated", "sooner", "later"]
+
+
+async def test_the_task_cap_is_a_clear_409(make_client, make_user) -> None:
+    user = await make_user()
+    async with make_client(max_tasks_per_user=2) as client:
+        for n in range(2):
+            created = await client.post(TASKS, json={"title": f"t{n}"}, headers=user.headers)
+            assert created.status_code == 201
+        over = await client.post(TASKS, json={"title": "one too many"}, headers=user.headers)
+        assert over.status_code == 409
+        assert over.json() == {
+            "detail": "Task limit reached: at most 2 tasks per user; delete some first"
+        }
+        # Deleting one makes room again.
+        first = (await client.get(TASKS, headers=user.headers)).json()[0]
+        await client.delete(f"{TASKS}/{first['id']}", headers=user.headers)
+        again = await client.post(TASKS, json={"title": "fits"}, headers=user.headers)
+        assert again.status_code == 201
+
+
+async def test_delete_is_undoable_within_the_window(make_client, make_user) -> None:
+    user = await make_user()
+    async with make_client(undo_window_seconds=1) as client:
+        task = (await client.post(TASKS, json={"title": "oops"}, headers=user.headers)).json()
+        url = f"{TASKS}/{task['id']}"
+        assert (await client.delete(url, headers=user.headers)).status_code == 204
+        assert (await client.get(url, headers=user.headers)).status_code == 404
+        assert (await client.get(TASKS, headers=user.headers)).json() == []
+        restored = await client.post(f"{url}/restore", headers=user.headers)
+        assert restored.status_code == 200
+        assert restored.json() == task
+        assert (await client.post(f"{url}/restore", headers=user.headers)).status_code == 404
+
+        assert (await client.delete(url, headers=user.headers)).status_code == 204
+        import asyncio
+
+        await asyncio.sleep(1.1)
+        late = await client.post(f"{url}/restore", headers=user.headers)
+        assert late.status_code == 404
+        assert late.json() == {"detail": "No deleted task to restore"}
+
+
+async def test_purge_removes_only_rows_past_the_undo_window(app, client, auth_headers) -> None:
+    from datetime import timedelta
+
+    from pakaura_api import repository
+    from pakaura_api.models import utcnow
+
+    task = (await client.post(TASKS, json={"title": "gone"}, headers=auth_headers)).json()
+    await client.delete(f"{TASKS}/{task['id']}", headers=auth_headers)
+    async with app.state.autocommit_engine.connect() as connection:
+        assert await repository.purge_deleted(connection, utcnow() - timedelta(hours=1)) == 0
+        assert await repository.purge_deleted(connection, utcnow() + timedelta(seconds=1)) >= 1
+    restore = await client.post(f"{TASKS}/{task['id']}/restore", headers=auth_headers)
+    assert restore.status_code == 404
+
+
+async def test_pool_exhaustion_is_503_with_retry_after(make_client, auth_headers) -> None:
+    async with make_client(
+        db_pool_size=1, db_pool_max_overflow=0, db_pool_timeout_seconds=0.2
+    ) as client:
+        engine = client.app.state.engine  # type: ignore[attr-defined]
+        async with engine.connect():  # the only connection, held
+            response = await client.get(TASKS, headers=auth_headers)
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "2"
+        assert (await client.get(TASKS, headers=auth_headers)).status_code == 200

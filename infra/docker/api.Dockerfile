@@ -82,5 +82,8 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/api/v1/health', timeout=4)"]
 
+# `serve` binds loopback unless told otherwise: a container must listen on all addresses. Worker
+# processes: API_WORKERS, else the container's CPU limit (cgroup). SIGTERM stops every worker
+# gracefully within 15 s (pakaura_api.cli.SHUTDOWN_BUDGET_SECONDS).
 ENTRYPOINT ["pakaura-api"]
 CMD ["serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -79,7 +79,12 @@ DESELECTED = pytest.StashKey[dict[str, int]]()
 CLUSTER = pytest.StashKey[Cluster]()  # the cluster under test, for the failure-evidence hook
 
 
-def _stop(message: str) -> None:
+def _stop(config: pytest.Config, message: str) -> None:
+    # pytest reports an exit this early twice (its "Exit:" line and the terminal reporter's
+    # "!!! … !!!" banner); without the reporter the message is printed once.
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        config.pluginmanager.unregister(reporter)
     pytest.exit(f"{message}", returncode=NO_CLUSTER)
 
 
@@ -99,17 +104,24 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     missing = [name for name in ("kubectl", "helm") if tool(name) is None]
     if missing:
         _stop(
+            config,
             f"acceptance: {', '.join(missing)} not found; install them "
-            "(python3 scripts/install_tools.py installs both) and retry"
+            "(python3 scripts/install_tools.py installs both) and retry",
         )
     if config.getoption("cluster") == "kind":
         if shutil.which("kind") is None:
-            _stop("acceptance: --cluster kind needs `kind` on PATH (https://kind.sigs.k8s.io/)")
+            _stop(
+                config,
+                "acceptance: --cluster kind needs `kind` on PATH (https://kind.sigs.k8s.io/)",
+            )
         if (
             shutil.which("docker") is None
             or subprocess.run(["docker", "info"], capture_output=True, check=False).returncode
         ):
-            _stop("acceptance: --cluster kind needs a running Docker engine (`docker info` failed)")
+            _stop(
+                config,
+                "acceptance: --cluster kind needs a running Docker engine (`docker info` failed)",
+            )
         return
     from kubernetes import client
     from kubernetes import config as kube_config
@@ -119,16 +131,17 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     try:
         api = kube_config.new_client_from_config(config_file=kubeconfig, context=context)
     except Exception as error:  # no kubeconfig, unknown context, unreadable file
-        _stop(_no_cluster(kubeconfig, str(error).strip().splitlines()[0][:160]))
+        _stop(config, _no_cluster(kubeconfig, str(error).strip().splitlines()[0][:160]))
     try:
         # no retries: a refused connection should be reported now, not after urllib3's backoff
         api.configuration.retries = False
         version = client.VersionApi(api).get_code(_request_timeout=5)
     except Exception as error:  # refused, timeout, TLS, 401...
         _stop(
+            config,
             _no_cluster(
                 kubeconfig, f"{api.configuration.host} did not answer: {type(error).__name__}"
-            )
+            ),
         )
     config.stash[FIGURES]["server_version"] = version.git_version
 

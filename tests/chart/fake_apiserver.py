@@ -43,6 +43,7 @@ class FakeCluster:
 
     def __init__(self) -> None:
         self.objects: dict[str, dict[str, Any]] = {}
+        self.requests: list[str] = []  # every path asked for, in order
         self.add("/api/v1/namespaces/kube-system", "v1", "Namespace", "kube-system")
 
     def add(self, path: str, api_version: str, kind: str, name: str, **fields: Any) -> None:
@@ -120,6 +121,7 @@ def serve(cluster: FakeCluster, directory: Path) -> Iterator[Path]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             path, _, query = self.path.partition("?")
+            cluster.requests.append(path)
             body = discovery(path) or cluster.objects.get(path)
             if body is None and "labelSelector" in query:  # Helm's release history: none yet
                 body = {"kind": "List", "apiVersion": "v1", "metadata": {}, "items": []}

@@ -124,3 +124,14 @@ def test_unknown_storage_class_fails(cluster: FakeCluster, tmp_path: Path) -> No
     found = render_online(cluster, tmp_path, "--set", "postgresql.persistence.storageClass=fast")
     assert found.returncode == 0, found.stderr
     count("lookup assertions", 3)
+
+
+def test_existing_secret_is_never_looked_up(cluster: FakeCluster, tmp_path: Path) -> None:
+    """With secrets.existingSecret the chart reads no Secret at all, even one it could find."""
+    cluster.secret("pakaura", "pakaura-app", {"DB_PASSWORD": b64("theirs")}, "other")
+    cluster.secret("pakaura", "pakaura-secrets", {"DB_PASSWORD": b64("old")}, "pakaura")
+    docs = docs_of(render_online(cluster, tmp_path, "--set", "secrets.existingSecret=pakaura-app"))
+    assert not [d for d in docs if d["kind"] == "Secret"]
+    assert not [p for p in cluster.requests if "/secrets" in p], cluster.requests
+    assert any("/ingressclasses/" in p for p in cluster.requests), "the lookups did run"
+    count("lookup assertions", 3)

@@ -8,11 +8,11 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from .rendering import CHART, MATRIX, containers, count, helm, pod_spec
+from .rendering import CHART, MATRIX, containers, count, helm, pod_spec, pod_template, render
 
 # Oldest supported (Pod Security admission is GA in 1.25) and the newest the validator bundles.
 KUBERNETES_VERSIONS = ("1.25", "1.33", "1.37")
-WORKLOAD_KINDS = {"Deployment", "StatefulSet", "Job", "Pod"}
+WORKLOAD_KINDS = {"Deployment", "StatefulSet", "Job", "CronJob", "Pod"}
 POD_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component")
 
 
@@ -27,8 +27,10 @@ def test_helm_lint_strict(name: str) -> None:
 
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
 def test_every_object_is_valid_kubernetes(matrix_entry: Any, version: str) -> None:
-    """Strict: unknown or misplaced fields fail, as they would with server-side validation."""
-    _, _, docs = matrix_entry
+    """Strict: unknown or misplaced fields fail, as they would with server-side validation. Each
+    version gets its own render (`--kube-version`), as `helm install` on that cluster would."""
+    name, namespace, _ = matrix_entry
+    docs = render((*MATRIX[name][1], "--kube-version", f"{version}.0"), namespace)
     for doc in docs:
         kubernetes_validate.validate(doc, version, strict=True)
         count(f"kubernetes-validate --strict {version}")
@@ -42,7 +44,7 @@ def test_everything_goes_to_the_release_namespace(matrix_entry: Any) -> None:
 
 
 def test_every_pod_and_container_is_restricted(matrix_entry: Any) -> None:
-    """Pod Security "restricted" on every pod: workloads, the migration Job and the test pod."""
+    """Pod Security "restricted" on every pod: workloads, Jobs, CronJobs and the test pod."""
     _, _, docs = matrix_entry
     pods = [(d, pod_spec(d)) for d in docs if d["kind"] in WORKLOAD_KINDS]
     assert len(pods) >= 5
@@ -77,27 +79,21 @@ def test_pods_carry_the_labels_and_selectors_match(matrix_entry: Any) -> None:
     for doc in docs:
         if doc["kind"] not in WORKLOAD_KINDS:
             continue
-        labels = (
-            doc["metadata"]["labels"]
-            if doc["kind"] == "Pod"
-            else doc["spec"]["template"]["metadata"]["labels"]
-        )
+        template = pod_template(doc)
+        assert template is not None
+        labels = template["metadata"]["labels"]
         for key in POD_LABELS:
             assert labels[key], f"{doc['metadata']['name']} lacks {key}"
         assert labels["app"] == labels["app.kubernetes.io/component"]
         assert labels["app.kubernetes.io/name"] == "pakaura"
-        selector = doc["spec"].get("selector", {}).get("matchLabels")
+        selector = doc["spec"].get("selector", {}).get("matchLabels")  # CronJobs have none
         if selector:
             assert selector.items() <= labels.items(), doc["metadata"]["name"]
 
 
 def test_services_and_policies_select_rendered_pods(matrix_entry: Any) -> None:
     _, _, docs = matrix_entry
-    pod_labels = [
-        d["spec"]["template"]["metadata"]["labels"]
-        for d in docs
-        if d["kind"] in WORKLOAD_KINDS - {"Pod"}
-    ] + [d["metadata"]["labels"] for d in docs if d["kind"] == "Pod"]
+    pod_labels = [t["metadata"]["labels"] for d in docs if (t := pod_template(d))]
     selectors = [d["spec"]["selector"] for d in docs if d["kind"] == "Service"]
     selectors += [
         d["spec"]["selector"]["matchLabels"] for d in docs if d["kind"] == "PodDisruptionBudget"

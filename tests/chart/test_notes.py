@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
+import yaml
 
 from .rendering import CHART, EXPLICIT_SECRETS, count, helm, helm_binary
 
@@ -45,6 +47,7 @@ def test_default_notes_give_exact_next_steps() -> None:
         "127.0.0.1 pakaura.local",
         "minikube tunnel",
         "minikube service frontend -n pakaura --url",
+        "kubectl port-forward -n pakaura svc/frontend",
         "kubectl get pods -n pakaura",
         "invoke status",
         "kubectl logs -n pakaura job/pakaura-migrate-1",
@@ -62,16 +65,29 @@ def test_notes_follow_values_and_never_print_secrets() -> None:
         "--set",
         "ingress.enabled=false",
         "--set",
-        "frontend.service.type=ClusterIP",
+        "frontend.service.type=NodePort",
     )
     assert "The Ingress is disabled" in text
     assert "kubectl port-forward -n pakaura svc/frontend" in text
-    assert "minikube service frontend -n" not in text
+    assert "needs --set frontend.service.type=NodePort" not in text
     assert "demo mode" not in text
-    for secret in EXPLICIT_SECRETS[1::2]:
-        assert secret.split("=", 1)[1] not in text
+    explicit = yaml.safe_load(Path(EXPLICIT_SECRETS[1]).read_text())["secrets"]
+    for secret in explicit.values():
+        assert secret not in text
     count("NOTES assertions", 7)
 
 
 def test_helm_binary_runs() -> None:
     assert helm("version", "--short").returncode == 0
+
+
+def test_notes_name_the_users_secret_the_external_database_and_backups() -> None:
+    text = notes(
+        "--set", "secrets.existingSecret=pakaura-app", "--set", "postgresql.enabled=false",
+        "--set", "externalDatabase.host=db.example", "--set", "backup.enabled=true",
+    )  # fmt: skip
+    assert 'every pod reads your Secret "pakaura-app"' in text
+    assert "kubectl delete secret" not in text
+    assert "external PostgreSQL at db.example:5432" in text
+    assert "--from=cronjob/pakaura-backup" in text
+    count("NOTES assertions", 4)

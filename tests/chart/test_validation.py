@@ -8,7 +8,7 @@ from .rendering import CHART, count, helm
 
 CASES = [
     # (helm arguments, text the error must contain)
-    (("--set", "api.replicaCount=abc"), "/api/replicaCount"),
+    (("--set", "api.replicaCount=abc"), "at '/api/replicaCount': got string, want integer"),
     (("--set", "api.replicaCount=0"), "/api/replicaCount"),
     (("--set", "frontend.replicaCount=-1"), "/frontend/replicaCount"),
     (("--set", "api.typo=1"), "additional properties 'typo' not allowed"),
@@ -17,16 +17,34 @@ CASES = [
     (("--set", "api.image.tag=latest"), "/api/image/tag"),
     (("--set", "api.image.pullPolicy=Sometimes"), "/api/image/pullPolicy"),
     (("--set", "frontend.service.type=Ingress"), "/frontend/service/type"),
+    (("--set", "frontend.service.nodePort=80"), "/frontend/service/nodePort"),
     (("--set", "api.resources.limits.cpu=lots"), "/api/resources/limits/cpu"),
     (("--set", "api.securityContext.allowPrivilegeEscalation=true"), "allowPrivilegeEscalation"),
     (("--set", "postgresql.persistence.size=10GB"), "/postgresql/persistence/size"),
     (("--set", "api.env.logLevel=LOUD"), "/api/env/logLevel"),
-    (("--set-string", "api.env.aiTemperature=1.5"), "/api/env/aiTemperature"),
-    (("--set", "secrets.jwtSecret=short"), "secrets.jwtSecret must be at least 32 characters"),
+    # Numbers are numbers: a fraction out of range, and text where a number belongs.
+    (("--set-json", "api.env.aiTemperature=1.5"), "at '/api/env/aiTemperature': maximum"),
+    (("--set-json", "api.env.aiTemperature=-0.1"), "at '/api/env/aiTemperature': minimum"),
+    (("--set-string", "api.env.aiTemperature=0.5"), "'/api/env/aiTemperature': got string"),
+    (("--set-string", "api.env.aiMaxTokens=300"), "'/api/env/aiMaxTokens': got string"),
+    (("--set", "api.workers=-1"), "/api/workers"),
+    (("--set", "externalDatabase.sslMode=maybe"), "/externalDatabase/sslMode"),
+    (("--set", "backup.schedule=daily"), "/backup/schedule"),
+    (("--set", "global.preStopMode=never"), "/global/preStopMode"),
+    (("--set", "forwardedAllowIps={*}"), "at '/forwardedAllowIps/0': '*' does not match"),
+    (("--set", "forwardedAllowIps=null"), "missing property 'forwardedAllowIps'"),
     (
-        ("--set", "api.podDisruptionBudget.enabled=true", "--set", "api.replicaCount=1"),
-        "api.podDisruptionBudget.minAvailable (1) must be below the replica count (1)",
+        ("--set", "api.topologySpread.whenUnsatisfiable=Sometimes"),
+        "/api/topologySpread/whenUnsatisfiable",
     ),
+    # Rules spanning several values (helm/tools/rules.schema.json).
+    (("--set", "postgresql.enabled=false"), "at '/externalDatabase/host': minLength"),
+    (
+        ("--set", "secrets.existingSecret=mine", "--set", "secrets.dbPassword=literal"),
+        "at '/secrets/dbPassword': maxLength",
+    ),
+    # templates/validations.yaml
+    (("--set", "secrets.jwtSecret=short"), "/secrets/jwtSecret"),
     (
         (
             "--set",
@@ -38,7 +56,16 @@ CASES = [
     ),
     (
         ("--set", "api.preStopSleepSeconds=40"),
-        "api.terminationGracePeriodSeconds (30) must exceed preStopSleepSeconds (40)",
+        "api.terminationGracePeriodSeconds (30) must be at least preStopSleepSeconds (40)"
+        " + shutdownTimeoutSeconds (15) = 55",
+    ),
+    (
+        ("--set", "frontend.preStopSleepSeconds=30"),
+        "frontend.terminationGracePeriodSeconds (30) must exceed preStopSleepSeconds (30)",
+    ),
+    (
+        ("--set", "api.workers=0", "--set", "api.resources.limits.cpu=null"),
+        "api.workers is 0 (derive from the CPU limit) but api.resources.limits.cpu is not set",
     ),
 ]
 

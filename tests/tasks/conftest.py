@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from invoke import MockContext, Result
+from invoke.exceptions import Exit
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # tasks.py and automation/ live at the repository root
@@ -89,3 +90,27 @@ def fake_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(autouse=True)
 def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("automation.cluster.time.sleep", lambda _seconds: None)
+
+
+def exit_output(
+    capsys: pytest.CaptureFixture[str], code: int, task: Any, *args: Any, **kwargs: Any
+) -> str:
+    """Run a task that must stop with exit code `code`; what it printed."""
+    with pytest.raises(Exit) as exit_info:
+        task(*args, **kwargs)
+    assert exit_info.value.code == code
+    return capsys.readouterr().out
+
+
+@pytest.fixture
+def hosts_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """Point doctor's hosts file at a temporary one with the given text; returns its path."""
+    from automation import doctor
+
+    def write(text: str) -> Path:
+        path = tmp_path / "hosts"
+        path.write_text(text)
+        monkeypatch.setattr(doctor, "hosts_file", lambda: path)
+        return path
+
+    return write

@@ -93,3 +93,8 @@ def deployed_minikube() -> dict[str, Any]:
         r"docker image inspect pakaura-frontend": res(images.source_digest("frontend") + "\n"),
         r"helm history": deployed_history(),
     }
+
+
+def on_kind(scenario: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+    """A minikube scenario's answers minus minikube's own commands, plus kind's `answers`."""
+    return {k: v for k, v in scenario.items() if not k.startswith("minikube")} | answers

@@ -22,9 +22,7 @@ def layout(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "scripts" / "ai-deploy.sh", tmp_path / "scripts" / "ai-deploy.sh")
     (tmp_path / "VERSION").write_text("4.0.0\n")
     bootstrap = tmp_path / "scripts" / "bootstrap.sh"
-    bootstrap.write_text(
-        f'#!/usr/bin/env bash\necho bootstrapped >> "{tmp_path}/calls"\necho "{tmp_path}/.venv"\n'
-    )
+    bootstrap.write_text(f'#!/usr/bin/env bash\necho bootstrapped >> "{tmp_path}/calls"\n')
     invoke = tmp_path / ".venv" / "bin" / "invoke"
     invoke.parent.mkdir(parents=True)
     # one line per call, arguments separated by '|' so spaces inside values stay visible
@@ -72,6 +70,9 @@ def calls(layout: Path) -> list[str]:
             "setup|--cluster|kind|--values|my values.yaml",
         ),
         (["doctor"], "doctor"),
+        (["dev"], "dev"),
+        (["--dev", "--api-port", "8001", "--web-port=3001"], "dev|--api-port|8001|--web-port|3001"),
+        (["dev", "--host", "0.0.0.0"], "dev|--host|0.0.0.0"),  # noqa: S104
     ],
 )
 def test_commands_and_flags_map_onto_invoke_tasks(layout, args, expected):
@@ -104,6 +105,8 @@ def test_help_prints_usage_and_runs_nothing(layout, args):
         (["deploy", "--namespace"], "--namespace needs a value"),
         (["logs", "api", "frontend"], "unexpected argument 'frontend'"),
         (["deploy", "--purge-data"], "--purge-data only applies to destroy"),
+        (["status", "--api-port", "1"], "--api-port only applies to dev"),
+        (["dev", "--namespace", "x"], "--namespace does not apply to dev (no cluster)"),
     ],
 )
 def test_bad_usage_exits_64_with_one_message_and_runs_nothing(layout, args, message):

@@ -7,7 +7,7 @@ from invoke.exceptions import Exit
 
 from automation import images, release
 
-from .conftest import commands, mock, ran, res, tasks
+from .conftest import commands, exit_output, mock, ran, res, tasks
 from .k8s import history, job
 from .scenarios import DOCKER_ENV, NOT_FOUND, deployed_history
 
@@ -180,10 +180,7 @@ def test_deploy_with_a_failed_migration_fails_with_its_last_log_lines(monkeypatc
             r"kubectl .*logs job/pakaura-migrate-2 --tail=10": res("boom: relation exists"),
         }
     )
-    with pytest.raises(Exit) as exit_info:
-        tasks.deploy(c)
-    assert exit_info.value.code == 1
-    out = capsys.readouterr().out
+    out = exit_output(capsys, 1, tasks.deploy, c)
     assert "boom: relation exists" in out
     assert "error: migration pakaura-migrate-2 failed" in out
     assert "invoke logs migrate" in out
@@ -253,10 +250,7 @@ def test_deploy_refuses_a_release_stuck_in_pending(capsys):
             r"helm history": res(history(4, status="pending-upgrade")),
         }
     )
-    with pytest.raises(Exit) as exit_info:
-        tasks.deploy(c)
-    assert exit_info.value.code == 1
-    out = capsys.readouterr().out
+    out = exit_output(capsys, 1, tasks.deploy, c)
     assert "is pending-upgrade" in out
     assert "helm rollback pakaura -n pakaura" in out
     assert not ran(c, r"helm upgrade")

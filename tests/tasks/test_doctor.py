@@ -7,7 +7,7 @@ from invoke.exceptions import Exit
 
 from automation import doctor, kube
 
-from .conftest import mock, ran, res, tasks
+from .conftest import exit_output, mock, ran, res, tasks
 from .k8s import as_list, history, pod
 from .scenarios import MINIKUBE_RUNNING, MINIKUBE_STOPPED
 
@@ -59,11 +59,8 @@ def cluster(
 
 
 @pytest.fixture
-def hosts(monkeypatch, tmp_path):
-    path = tmp_path / "hosts"
-    path.write_text("127.0.0.1 localhost\n192.168.49.2 pakaura.local\n")
-    monkeypatch.setattr(doctor, "hosts_file", lambda: path)
-    return path
+def hosts(hosts_file):
+    return hosts_file("127.0.0.1 localhost\n192.168.49.2 pakaura.local\n")
 
 
 @pytest.mark.usefixtures("all_tools", "hosts")
@@ -75,10 +72,9 @@ def test_healthy_deployment_has_no_findings_and_exits_0(capsys):
 @pytest.mark.parametrize("reason", ["ErrImageNeverPull", "ImagePullBackOff", "ErrImagePull"])
 @pytest.mark.usefixtures("all_tools", "hosts")
 def test_image_not_in_cluster_runtime_says_to_build_into_that_cluster(capsys, reason):
-    with pytest.raises(Exit) as exit_info:
-        tasks.doctor(cluster(pods=[pod("api-1", "api", ready=False, waiting=reason)]))
-    assert exit_info.value.code == 3
-    out = capsys.readouterr().out
+    out = exit_output(
+        capsys, 3, tasks.doctor, cluster(pods=[pod("api-1", "api", ready=False, waiting=reason)])
+    )
     assert f"api-1: {reason} for image pakaura-api:4.0.0" in out
     assert "invoke build --cluster minikube" in out
 
@@ -147,16 +143,19 @@ def test_hosts_file_without_pakaura_local_is_a_warning_with_the_exact_line(
 def test_minikube_stopped_is_the_only_finding(capsys):
     c = mock(
         {
+            r"kubectl .*get --raw /readyz": res("", exited=1),
             r"kubectl config current-context": res("minikube\n"),
             r"minikube status": res(MINIKUBE_STOPPED, exited=7),
         }
     )
     with pytest.raises(Exit) as exit_info:
         tasks.doctor(c)
-    assert exit_info.value.code == 3
+    assert exit_info.value.code == 2  # a missing prerequisite: the cluster
     out = capsys.readouterr().out
+    assert "✗ minikube is not running" in out
     assert "error: minikube is not running" in out
     assert "invoke setup" in out
+    assert "`invoke dev`" in out
     assert not ran(c, r"kubectl .*get pods")
 
 

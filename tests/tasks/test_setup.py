@@ -7,8 +7,8 @@ from invoke.exceptions import Exit
 
 from automation import cluster
 
-from .conftest import commands, index_of, mock, ran, res, tasks
-from .scenarios import NOT_FOUND, deployed_minikube, fresh_minikube
+from .conftest import commands, exit_output, index_of, mock, ran, res, tasks
+from .scenarios import NOT_FOUND, deployed_minikube, fresh_minikube, on_kind
 
 
 @pytest.fixture(autouse=True)
@@ -123,10 +123,7 @@ def test_minikube_is_sized_to_the_machine_never_beyond_it(
 def test_missing_tools_are_each_named_with_how_to_install_and_exit_2(monkeypatch, capsys):
     monkeypatch.setattr("shutil.which", lambda n: None if n in ("helm", "minikube") else f"/b/{n}")
     c = mock({})
-    with pytest.raises(Exit) as exit_info:
-        tasks.setup(c)
-    assert exit_info.value.code == 2
-    out = capsys.readouterr().out
+    out = exit_output(capsys, 2, tasks.setup, c)
     assert "missing required tools: helm, minikube" in out
     assert "https://helm.sh/docs/intro/install/" in out
     assert "https://minikube.sigs.k8s.io/docs/start/" in out
@@ -140,10 +137,7 @@ def test_failed_minikube_start_is_one_line_and_the_fix_with_exit_1(capsys):
         "", exited=80, stderr="X Exiting due to PROVIDER_DOCKER_NOT_RUNNING: docker is not running"
     )
     c = mock(responses)
-    with pytest.raises(Exit) as exit_info:
-        tasks.setup(c)
-    assert exit_info.value.code == 1
-    out = capsys.readouterr().out
+    out = exit_output(capsys, 1, tasks.setup, c)
     assert (
         "error: `minikube start -p minikube --cpus=4 --memory=8192` failed: X Exiting due to "
         "PROVIDER_DOCKER_NOT_RUNNING" in out
@@ -173,8 +167,8 @@ def test_setup_waits_until_the_admission_webhook_has_an_endpoint():
 @pytest.mark.usefixtures("all_tools", "fake_repo")
 def test_setup_on_kind_creates_the_cluster_and_loads_images(monkeypatch):
     monkeypatch.setenv("KIND_CLUSTER_NAME", "pakaura")
-    responses = {k: v for k, v in fresh_minikube().items() if not k.startswith("minikube")}
-    responses.update(
+    responses = on_kind(
+        fresh_minikube(),
         {
             r"kind get clusters": res("other\n"),
             r"kind create cluster --name pakaura": res("created"),
@@ -192,7 +186,7 @@ def test_setup_on_kind_creates_the_cluster_and_loads_images(monkeypatch):
                 NOT_FOUND,
                 *[res([{"revision": 1, "status": "deployed"}])] * 2,
             ],
-        }
+        },
     )
     c = mock(responses)
     tasks.setup(c, cluster="kind")
@@ -222,15 +216,15 @@ def test_setup_that_ends_unhealthy_exits_3():
 @pytest.mark.usefixtures("all_tools", "fake_repo")
 def test_setup_on_an_existing_kind_cluster_with_ingress_installs_nothing(monkeypatch):
     monkeypatch.setenv("KIND_CLUSTER_NAME", "ci")
-    responses = {k: v for k, v in deployed_minikube().items() if not k.startswith("minikube")}
-    responses.update(
+    responses = on_kind(
+        deployed_minikube(),
         {
             r"kind get clusters": res("ci\n"),
             r"kubectl --context kind-ci -n ingress-nginx get deployment/ingress-nginx-c": res(
                 "deployment.apps/ingress-nginx-controller"
             ),
             r"kind load docker-image": res("loaded"),
-        }
+        },
     )
     c = mock(responses)
     tasks.setup(c, cluster="kind")

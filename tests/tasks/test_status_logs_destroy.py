@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from invoke.exceptions import Exit
 
-from .conftest import commands, mock, ran, res, tasks
+from .conftest import commands, exit_output, mock, ran, res, tasks
 from .k8s import as_list, healthy_items, history, job, pod
 from .scenarios import NOT_FOUND
 
@@ -57,10 +57,7 @@ def test_status_of_a_healthy_release_lists_everything_and_exits_0(capsys):
 def test_status_with_a_crashing_api_pod_names_it_and_exits_3(capsys):
     items = [i for i in healthy_items() if i["metadata"]["name"] != "api-6d4f-fghij"]
     items.append(pod("api-6d4f-fghij", "api", ready=False, waiting="CrashLoopBackOff", restarts=5))
-    with pytest.raises(Exit) as exit_info:
-        tasks.status(status_ctx(items))
-    assert exit_info.value.code == 3
-    out = capsys.readouterr().out
+    out = exit_output(capsys, 3, tasks.status, status_ctx(items))
     assert (
         "api         ✗ unhealthy  1/2 pods ready, 2 endpoint(s) — api-6d4f-fghij: CrashLoopBackOff"
         in out
@@ -80,10 +77,7 @@ def test_status_flags_a_failed_migration_and_a_missing_release(capsys):
     out = capsys.readouterr().out
     assert "migrate     ✗ unhealthy  pakaura-migrate-2 failed — see `invoke logs migrate`" in out
     assert "      psycopg.OperationalError: password authentication failed" in out
-    with pytest.raises(Exit) as exit_info:
-        tasks.status(status_ctx([], NOT_FOUND))
-    assert exit_info.value.code == 3
-    out = capsys.readouterr().out
+    out = exit_output(capsys, 3, tasks.status, status_ctx([], NOT_FOUND))
     assert "Release pakaura is not installed in pakaura" in out
     assert "api         ✗ unhealthy  no pods" in out
 
@@ -115,13 +109,14 @@ def test_status_against_an_unreachable_cluster_is_one_error_line(capsys):
         {
             r"kubectl .*get --raw /readyz": res("", exited=1),
             r"kubectl config current-context": res("minikube\n"),
+            r"minikube status": res(
+                {"Host": "Running", "Kubelet": "Running", "APIServer": "Running"}
+            ),
         }
     )
-    with pytest.raises(Exit) as exit_info:
-        tasks.status(c, cluster="minikube")
-    assert exit_info.value.code == 1
-    out = capsys.readouterr().out
+    out = exit_output(capsys, 2, tasks.status, c, cluster="minikube")
     assert out.count("error:") == 1
+    assert "error: no Kubernetes cluster answers (context minikube)" in out
     assert "invoke setup" in out
 
 

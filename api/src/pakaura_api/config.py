@@ -5,6 +5,7 @@ Secrets are `SecretStr` so they print masked everywhere (logs, reprs, tracebacks
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from enum import StrEnum
@@ -17,7 +18,17 @@ from sqlalchemy.engine import URL, make_url
 
 # Values copied from examples and templates; a deployment that keeps one of them is not secret.
 PLACEHOLDER_SECRETS = frozenset(
-    {"", "changeme", "change-me", "change_me", "changethis", "secret", "jwt-secret", "placeholder"}
+    {
+        "",
+        "changeme",
+        "change-me",
+        "change_me",
+        "changethis",
+        "secret",
+        "jwt-secret",
+        "placeholder",
+        "password",
+    }
 )
 MIN_SECRET_LENGTH = 32  # PyJWT warns below 32 bytes for HS256
 JWT_SECRET_FILE = "jwt-secret"  # noqa: S105 (a file name)
@@ -48,14 +59,20 @@ class Settings(BaseSettings):
     db_name: str = "pakaura"
     db_user: str = "pakaura"
     db_password: SecretStr = SecretStr("")
-    # Connections kept open. Requests beyond it open (and close) overflow connections, and each
-    # new PostgreSQL connection costs a SCRAM handshake. Modest by default: two replicas at the
-    # maximum (2 x 20) leave most of PostgreSQL's default max_connections (100) to the rest.
-    db_pool_size: int = Field(default=10, ge=1)
-    db_pool_max_overflow: int = Field(default=10, ge=0)
-    # A round trip at each checkout, so that a connection killed by a PostgreSQL restart is
-    # replaced silently instead of failing the request that picks it up (503).
-    db_pool_pre_ping: bool = True
+    # PER WORKER (`pakaura-api serve --workers N` runs N processes, each with its own pool).
+    # Sized to a worker's concurrency: see `api/README.md` ("Pool size") for the formula. No
+    # overflow by default: under sustained load, overflow connections are opened and closed
+    # again and again (a handshake each: 3 % of the list's CPU at 32 clients); a request beyond
+    # the pool waits for a connection (DB_POOL_TIMEOUT_SECONDS, then 503) instead.
+    db_pool_size: int = Field(default=15, ge=1)
+    db_pool_max_overflow: int = Field(default=0, ge=0)
+    # Off: a round trip before every checkout (7-17 % of the task list's CPU). Instead a read
+    # that meets a connection killed by a database restart is retried once on a fresh one.
+    db_pool_pre_ping: bool = False
+    # A request that waits longer than this for a pooled connection is answered 503.
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    # SQLite: how long a writer waits for the database lock before giving up (503).
+    db_busy_timeout_seconds: float = Field(default=15.0, gt=0)
     db_connect_timeout_seconds: float = Field(default=2.0, gt=0)
 
     jwt_secret: SecretStr = SecretStr("")
@@ -74,10 +91,29 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
-    # Login throttling: attempts allowed per window, counted per email and per client address.
-    login_attempts_per_email: int = Field(default=10, ge=1)
+    # `pakaura-api serve`: worker processes (None: the container's CPU limit, see cli.py).
+    api_workers: int | None = Field(default=None, ge=1)
+    # Peers whose X-Forwarded-For/-Proto are believed (IPs or CIDRs, comma-separated; uvicorn's
+    # semantics: the right-most address that is not a trusted proxy is the client).
+    forwarded_allow_ips: str = "127.0.0.1"
+
+    # Login throttling, kept in the database (shared by every worker and replica). Failed logins
+    # are counted per client address and per (client, email); past the free failures each
+    # further one doubles the wait, from the base delay up to the maximum. A quiet window resets.
+    login_attempts_per_email: int = Field(default=5, ge=1)  # per (client, email)
     login_attempts_per_client: int = Field(default=30, ge=1)
-    login_window_seconds: int = Field(default=60, ge=1)
+    login_base_delay_seconds: float = Field(default=1.0, gt=0)
+    login_max_delay_seconds: float = Field(default=900.0, gt=0)
+    login_window_seconds: int = Field(default=3600, ge=1)
+
+    max_tasks_per_user: int = Field(default=10_000, ge=1)
+    undo_window_seconds: int = Field(default=60, ge=1)  # a deleted task can be restored this long
+    purge_interval_seconds: float = Field(default=300.0, gt=0)  # housekeeping, per worker
+
+    # Chat turns running at once (429 + Retry-After beyond): per user, and per process.
+    chat_max_concurrent_per_user: int = Field(default=2, ge=1)
+    chat_max_concurrent: int = Field(default=16, ge=1)
+
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     readiness_timeout_seconds: float = Field(default=1.5, gt=0, le=2)
 
@@ -88,6 +124,11 @@ class Settings(BaseSettings):
         if self.pakaura_env is None:
             configured = self.database_url is not None or self.db_host is not None
             self.pakaura_env = Environment.production if configured else Environment.local
+        if self.pakaura_env is not Environment.local and self._db_password_is_placeholder():
+            raise ValueError(
+                "DB_PASSWORD (or the password in DATABASE_URL) is a placeholder: set the "
+                "database password to a generated value"
+            )
         if self.jwt_secret_is_usable:
             return self
         if self.pakaura_env is not Environment.local:
@@ -102,6 +143,15 @@ class Settings(BaseSettings):
     def jwt_secret_is_usable(self) -> bool:
         value = self.jwt_secret.get_secret_value()
         return value.lower() not in PLACEHOLDER_SECRETS and len(value) >= MIN_SECRET_LENGTH
+
+    def _db_password_is_placeholder(self) -> bool:
+        # An empty password is not a placeholder: certificate or trust authentication need none.
+        passwords = [self.db_password.get_secret_value()]
+        if self.database_url is not None:
+            # A malformed URL is reported by `database()`.
+            with contextlib.suppress(Exception):
+                passwords.append(make_url(self.database_url.get_secret_value()).password or "")
+        return any(p and p.lower() in PLACEHOLDER_SECRETS for p in passwords)
 
     @property
     def generated_dev_secret(self) -> bool:

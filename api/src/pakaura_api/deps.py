@@ -1,20 +1,33 @@
-"""Typed dependencies for the routes: settings, a database session, the authenticated user."""
+"""Typed dependencies for the routes: settings, database access, the caller's token and user.
+
+Token dependencies, cheapest first:
+- `CurrentPrincipal`: the decoded, signature-checked token, NOT yet checked against the database.
+  For routes that fold the check into their own statement (`repository.tokens`), so a request
+  stays one round trip (the task routes).
+- `CurrentUserId`: the user id of a token checked against the database (one statement): revoked,
+  superseded by a password change, or its user gone → 401.
+- `CurrentUser`: the `User` row of a valid token (one statement).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from pakaura_api import db
 from pakaura_api.config import Settings
 from pakaura_api.models import User
-from pakaura_api.security import InvalidTokenError, decode_access_token
+from pakaura_api.repository import tokens
+from pakaura_api.security import InvalidTokenError, Principal, decode_access_token
 
 _bearer = HTTPBearer(auto_error=False, description="The access token from signup or login.")
+T = TypeVar("T")
+INVALID_TOKEN = "Invalid or expired token"  # noqa: S105 (a message)
 
 
 # Dependencies are `async def`: FastAPI runs plain `def` ones in a worker thread (slow hand-off).
@@ -35,16 +48,12 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def read_connection(request: Request) -> AsyncConnection:
-    """A pooled connection in autocommit for a single read, without an ORM session:
-    `async with read_connection(request) as connection: ...`.
-
-    Deliberately not a dependency: the route takes the connection only for its query (after the
-    token is checked, released before the JSON is built), and skips the exit-stack machinery of
-    a `yield` dependency (a few % of the task list's CPU in a py-spy profile).
-    """
-    connection: AsyncConnection = request.app.state.read_engine.connect()
-    return connection
+async def run_statement(
+    request: Request, work: Callable[[AsyncConnection], Awaitable[T]], *, read_only: bool
+) -> T:
+    """Run `work` on an autocommit connection of the request's app (`db.run`: one safe retry on a
+    connection the database restart killed)."""
+    return await db.run(request.app.state.autocommit_engine, work, read_only=read_only)
 
 
 # scope="function": the session (and its pooled connection) is released when the route returns,
@@ -55,33 +64,46 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 
 
-def _unauthorized(detail: str) -> HTTPException:
+def unauthorized(detail: str = INVALID_TOKEN) -> HTTPException:
     return HTTPException(
         status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
     )
 
 
-async def current_user_id(
+async def current_principal(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> int:
-    """The user id from a valid bearer token, decoded once and without a database query."""
+) -> Principal:
+    """The decoded token (signature, expiry, claim shapes); no database query."""
     if credentials is None:
-        raise _unauthorized("Not authenticated")
+        raise unauthorized("Not authenticated")
     try:
         return decode_access_token(credentials.credentials, settings)
     except InvalidTokenError:
-        raise _unauthorized("Invalid or expired token") from None
+        raise unauthorized() from None
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+async def current_user_id(request: Request, principal: CurrentPrincipal) -> int:
+    """The user id of a token that is still valid in the database (one statement)."""
+
+    async def check(connection: AsyncConnection) -> None:
+        await tokens.ensure_valid(connection, principal)
+
+    await run_statement(request, check, read_only=True)
+    return principal.user_id
 
 
 CurrentUserId = Annotated[int, Depends(current_user_id)]
 
 
-async def current_user(session: SessionDep, user_id: CurrentUserId) -> User:
-    user = await session.get(User, user_id) if 0 < user_id <= 2**31 - 1 else None
-    if user is None:
-        raise _unauthorized("Invalid or expired token")
-    return user
+async def current_user(request: Request, principal: CurrentPrincipal) -> User:
+    async def load(connection: AsyncConnection) -> User:
+        return await tokens.current_user(connection, principal)
+
+    return await run_statement(request, load, read_only=True)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

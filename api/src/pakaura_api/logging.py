@@ -1,12 +1,18 @@
 """Structured JSON-line logs on stdout, with a request id on every line logged during a request.
 
+`LOG_FORMAT=console` renders the same events as plain aligned text for a person at a terminal
+(`invoke dev` sets it); anything else, and the default, is JSON lines (the cluster's format).
+
 Never logged: Authorization headers, tokens, passwords, the Cohere key, the DB password (settings
 are logged through `Settings.masked()` only; request lines carry method, path, status, duration).
+Text received from elsewhere (a provider's error body) is logged only through `excerpt()`:
+shortened, with known secrets, bearer tokens, JWTs and key-like strings redacted.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import time
@@ -22,9 +28,59 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 log = structlog.get_logger("pakaura_api")
 
+REDACTED = "[redacted]"
+EXCERPT_MAX = 200
+# What a secret looks like when we do not know its value: an Authorization header's value, a
+# JWT, or a long unbroken run of key characters (API keys, hex/base64 secrets).
+_SECRET_PATTERNS = (
+    re.compile(
+        r"(?i)(authorization|api[-_]?key|x-api-key|token|secret|password)"
+        r"(\W{1,4})([^\s\"',;}]+)"
+    ),
+    re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"),
+    re.compile(r"[A-Za-z0-9_-]{32,}"),
+)
 
-def configure_logging(level: str = "INFO") -> None:
-    """Route structlog and the standard library (uvicorn, alembic) to one JSON-lines stream."""
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """`text` with every known secret value and anything shaped like a credential replaced."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    text = _SECRET_PATTERNS[0].sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    for pattern in _SECRET_PATTERNS[1:]:
+        text = pattern.sub(REDACTED, text)
+    return text
+
+
+def excerpt(text: str, secrets: tuple[str, ...] = (), limit: int = EXCERPT_MAX) -> str:
+    """What may be logged of text from elsewhere: redacted first, then cut to `limit` chars."""
+    cleaned = redact(text, secrets)
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+class _CurrentStdout:
+    """Whatever `sys.stdout` is at the moment of writing, not at configuration time: a stream
+    captured once goes stale when the process swaps stdout (a test runner's capture, a
+    redirect), and writing to it then raises "I/O operation on closed file"."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+def configure_logging(level: str = "INFO", log_format: str | None = None) -> None:
+    """Route structlog and the standard library (uvicorn, alembic) to one stream: JSON lines, or
+    human-readable text with `log_format`/`LOG_FORMAT` = "console"."""
+    console = (log_format or os.environ.get("LOG_FORMAT", "json")).lower() == "console"
+    renderer: Any = (
+        structlog.dev.ConsoleRenderer(colors=False)
+        if console
+        else structlog.processors.JSONRenderer()
+    )
     numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -34,21 +90,21 @@ def configure_logging(level: str = "INFO") -> None:
     structlog.configure(
         processors=[
             *shared,
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(),
+            *(() if console else (structlog.processors.format_exc_info,)),
+            renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.WriteLoggerFactory(sys.stdout),
+        logger_factory=structlog.WriteLoggerFactory(_CurrentStdout()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(_CurrentStdout())
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.format_exc_info,
-                structlog.processors.JSONRenderer(),
+                *(() if console else (structlog.processors.format_exc_info,)),
+                renderer,
             ],
         )
     )

@@ -6,13 +6,15 @@ in step: `nox -s api` checks that autogenerate finds no difference.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, model_validator
 from sqlalchemy import JSON, Column, DateTime, Index
 from sqlmodel import Field, SQLModel
+
+from pakaura_api.emails import InvalidEmailError, normalize_email
 
 # The shared terms live in `terms.py`; re-exported here (`X as X`) for existing imports.
 from pakaura_api.terms import Mode as Mode
@@ -23,11 +25,11 @@ from pakaura_api.terms import TaskStatus as TaskStatus
 TITLE_MAX = 200
 DESCRIPTION_MAX = 2000
 MESSAGE_MAX = 4000
-PASSWORD_MIN = 8
+PASSWORD_MIN = 12
 PASSWORD_MAX = 256
+EMAIL_MAX = 320
 # Ids are 32-bit INTEGER columns: anything outside cannot exist (and must answer 404, not 500).
 ID_MAX = 2**31 - 1
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 def _no_nul(value: str) -> str:
@@ -45,9 +47,20 @@ def _stripped_text(value: str) -> str:
 
 
 def _email(value: str) -> str:
-    value = _stripped_text(value).lower()
-    if not re.match(EMAIL_PATTERN, value):
-        raise ValueError("must be an email address")
+    try:
+        return normalize_email(_stripped_text(value))
+    except InvalidEmailError as error:
+        raise ValueError(str(error)) from None
+
+
+def _password(value: str) -> str:
+    # The static half of the policy; the strength estimate runs in the route (off the loop).
+    if "\x00" in value:
+        raise ValueError("The password must not contain NUL characters.")
+    if not value.strip():
+        raise ValueError("The password must not be blank.")
+    if len(value) < PASSWORD_MIN:
+        raise ValueError(f"The password must have at least {PASSWORD_MIN} characters.")
     return value
 
 
@@ -57,6 +70,7 @@ def _as_utc(value: datetime) -> datetime:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+NewPassword = Annotated[str, AfterValidator(_password)]
 Text = Annotated[str, AfterValidator(_no_nul)]
 Email = Annotated[str, AfterValidator(_email)]
 NonBlankText = Annotated[str, AfterValidator(_stripped_text)]
@@ -80,10 +94,35 @@ class User(SQLModel, table=True):
     __tablename__ = "users"
 
     id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(max_length=320, unique=True, index=True)
+    email: str = Field(max_length=EMAIL_MAX, unique=True, index=True)  # normalised (emails.py)
     name: str | None = Field(default=None, max_length=100)
     password_hash: str = Field(max_length=255)
     created_at: datetime = _timestamp()
+    # Part of every token; a password change increments it, revoking every older token.
+    token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class RevokedToken(SQLModel, table=True):
+    """Tokens signed out before they expire (`POST /auth/logout`); purged once expired."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: str = Field(primary_key=True, max_length=64)
+    expires_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per key (a client address, or a client and email), shared by all workers."""
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True, max_length=64)  # sha256 hex of the key
+    failures: int
+    last_failure_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
 
 
 class UserPublic(SQLModel):
@@ -93,14 +132,19 @@ class UserPublic(SQLModel):
 
 
 class SignupRequest(SQLModel):
-    email: Email = Field(max_length=320)
-    password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+    email: Email = Field(max_length=EMAIL_MAX)
+    password: NewPassword = Field(max_length=PASSWORD_MAX)
     name: Text | None = Field(default=None, max_length=100)
 
 
 class LoginRequest(SQLModel):
-    email: Text = Field(min_length=1, max_length=320)
+    email: Text = Field(min_length=1, max_length=EMAIL_MAX)
     password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+
+
+class PasswordChangeRequest(SQLModel):
+    current_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+    new_password: NewPassword = Field(max_length=PASSWORD_MAX)
 
 
 class TokenResponse(SQLModel):
@@ -129,6 +173,10 @@ class Task(TaskBase, table=True):
     updated_at: datetime = _timestamp(onupdate=utcnow)
     completed_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    # Soft delete: set by DELETE, cleared by restore within the undo window, purged after it.
+    deleted_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=True)
     )
 
 
@@ -198,10 +246,19 @@ class ConversationPublic(SQLModel):
     updated_at: UtcDatetime
 
 
+class ActionEffect(StrEnum):
+    """What a chat action did to the task list: the web app applies it without knowing tools."""
+
+    none = "none"  # nothing changed (e.g. a list)
+    upsert = "upsert"  # `result.task` was created or changed
+    delete = "delete"  # `result.task` was deleted
+
+
 class ActionPublic(SQLModel):
     """One task change made during a chat turn (the UI refreshes from these)."""
 
     tool: str
+    effect: ActionEffect
     arguments: dict[str, Any]
     result: dict[str, Any]
 

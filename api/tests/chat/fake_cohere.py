@@ -6,7 +6,10 @@ It lets the AI tests run the real client code (httpx, timeouts, retries, parsing
   results follow the last user message, then `COMPLETE` with `final_text`;
 - can be switched into failure modes (429 / 500 / slow / malformed), optionally only from the
   k-th request on (to fail in the middle of a tool loop);
-- records every request body so tests can assert on model, tools, tool messages and settings.
+- records every request body so tests can assert on model, tools, tool messages and settings;
+- answers `"stream": true` with Cohere's v2 stream events (server-sent events: message-start,
+  tool-plan-delta, tool-call-start/-delta/-end, content-start/-delta/-end, message-end), the
+  text in `stream_pieces` pieces, `stream_delay_seconds` apart.
 """
 
 from __future__ import annotations
@@ -16,17 +19,20 @@ import json
 import socket
 import threading
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 API_KEY = "fake-cohere-key"
-Failure = Literal["none", "429", "500", "slow", "malformed", "empty", "finish_error"]
+Failure = Literal[
+    "none", "429", "500", "slow", "malformed", "empty", "finish_error", "echo_authorization"
+]
 
 
 @dataclass
@@ -48,6 +54,8 @@ class FakeCohere:
     headers: list[dict[str, str]] = field(default_factory=list)
     base_url: str = ""
     closing: bool = False
+    stream_pieces: int = 3
+    stream_delay_seconds: float = 0.0
 
     def reset(self) -> None:
         self.rounds = []
@@ -59,6 +67,8 @@ class FakeCohere:
         self.slow_seconds = 10.0
         self.requests.clear()
         self.headers.clear()
+        self.stream_pieces = 3
+        self.stream_delay_seconds = 0.0
 
     # --- HTTP ----------------------------------------------------------------------------------
 
@@ -71,10 +81,66 @@ class FakeCohere:
         self.headers.append(dict(request.headers))
         until = self.fail_until_request
         if self.failure != "none" and self.fail_from_request <= index < (until or index + 1):
-            return await self._fail()
-        return JSONResponse(self._answer(body, index))
+            return await self._fail(request)
+        answer = self._answer(body, index)
+        if body.get("stream"):
+            return StreamingResponse(self._events(answer), media_type="text/event-stream")
+        return JSONResponse(answer)
 
-    async def _fail(self) -> Response:
+    async def _events(self, answer: dict[str, Any]) -> AsyncIterator[str]:
+        """The answer as Cohere's v2 stream events."""
+        message = answer["message"]
+        events: list[dict[str, Any]] = [
+            {
+                "type": "message-start",
+                "id": answer["id"],
+                "delta": {"message": {"role": "assistant", "content": [], "tool_calls": []}},
+            }
+        ]
+        if message.get("tool_plan"):
+            for piece in _pieces(message["tool_plan"], self.stream_pieces):
+                events.append(
+                    {"type": "tool-plan-delta", "delta": {"message": {"tool_plan": piece}}}
+                )
+        for index, call in enumerate(message.get("tool_calls") or []):
+            start = {**call, "function": {"name": call["function"]["name"], "arguments": ""}}
+            events.append(
+                {
+                    "type": "tool-call-start",
+                    "index": index,
+                    "delta": {"message": {"tool_calls": start}},
+                }
+            )
+            for piece in _pieces(call["function"]["arguments"], self.stream_pieces):
+                delta = {"tool_calls": {"function": {"arguments": piece}}}
+                events.append(
+                    {"type": "tool-call-delta", "index": index, "delta": {"message": delta}}
+                )
+            events.append({"type": "tool-call-end", "index": index})
+        for item in message.get("content") or []:
+            events.append(
+                {
+                    "type": "content-start",
+                    "index": 0,
+                    "delta": {"message": {"content": {"type": "text", "text": ""}}},
+                }
+            )
+            for piece in _pieces(item["text"], self.stream_pieces):
+                delta = {"content": {"text": piece}}
+                events.append({"type": "content-delta", "index": 0, "delta": {"message": delta}})
+            events.append({"type": "content-end", "index": 0})
+        events.append(
+            {
+                "type": "message-end",
+                "delta": {"finish_reason": answer["finish_reason"], "usage": answer["usage"]},
+            }
+        )
+        for event in events:
+            if self.stream_delay_seconds:
+                await asyncio.sleep(self.stream_delay_seconds)
+            yield f"event: {event['type']}\ndata: {json.dumps(event)}\n\n"
+
+    async def _fail(self, request: Request) -> Response:
         if self.failure == "429":
             return JSONResponse({"id": "err-429", "message": "rate limit exceeded"}, 429)
         if self.failure == "500":
@@ -86,6 +152,11 @@ class FakeCohere:
             while time.monotonic() < until and not self.closing:  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
             return JSONResponse({"id": "late", "finish_reason": "COMPLETE", "message": {}})
+        if self.failure == "echo_authorization":  # a misbehaving proxy quoting the request
+            echoed = request.headers.get("authorization", "")
+            return JSONResponse(
+                {"id": "err-400", "message": f"invalid request\nAuthorization: {echoed}"}, 400
+            )
         if self.failure == "finish_error":
             return JSONResponse(
                 {"id": "e", "finish_reason": "ERROR", "message": {"role": "assistant"}}
@@ -180,6 +251,12 @@ class FakeCohereServer:
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self._socket.close()
+
+
+def _pieces(text: str, count: int) -> list[str]:
+    """`text` cut into about `count` pieces (what a model streams)."""
+    size = max(1, -(-len(text) // max(1, count)))
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
 def unused_port() -> int:

@@ -16,22 +16,12 @@ from structlog.testing import capture_logs
 
 from .conftest import NewUser
 from .fake_cohere import API_KEY, Call, FakeCohere, unused_port
-from .helpers import Conversation, add, tasks_of, titles_of
+from .helpers import DEFAULTS, Conversation, access, add, tasks_of, titles_of
 
 
 def ai_config(fake: FakeCohere, **overrides: Any) -> ChatConfig:
-    settings: dict[str, Any] = {
-        "api_key": API_KEY,
-        "base_url": fake.base_url,
-        "model": "command-a-03-2025",
-        "temperature": 0.3,
-        "max_tokens": 300,
-        "timeout_seconds": 5.0,
-        "max_retries": 1,
-        "max_rounds": 5,
-    }
-    settings.update(overrides)
-    return ChatConfig(**settings)
+    values: dict[str, Any] = {"api_key": API_KEY, "base_url": fake.base_url, "timeout_seconds": 5.0}
+    return ChatConfig.from_settings(DEFAULTS, **{**values, **overrides})
 
 
 async def test_full_tool_loop_adds_completes_and_deletes(
@@ -47,7 +37,7 @@ async def test_full_tool_loop_adds_completes_and_deletes(
         [Call("delete_task", {"title": "buy milk"}), Call("list_tasks", {"status": "all"})],
     ]
     fake_cohere.final_text = "Added and completed demo Kubernetes; deleted Buy milk."
-    answer = await respond(session, user, "Do the things", [], ai_config(fake_cohere))
+    answer = await respond(access(session, user), "Do the things", [], ai_config(fake_cohere))
 
     assert answer.mode is Mode.ai
     assert answer.reply == fake_cohere.final_text
@@ -63,9 +53,9 @@ async def test_full_tool_loop_adds_completes_and_deletes(
     requests = fake_cohere.requests
     assert len(requests) == 4
     first = requests[0]
-    assert first["model"] == "command-a-03-2025"
-    assert first["temperature"] == 0.3
-    assert first["max_tokens"] == 300
+    assert first["model"] == DEFAULTS.ai_model
+    assert first["temperature"] == DEFAULTS.ai_temperature
+    assert first["max_tokens"] == DEFAULTS.ai_max_tokens
     assert first["stream"] is False
     assert first["tools"] == COHERE_TOOLS
     assert first["messages"][0]["role"] == "system"
@@ -149,7 +139,7 @@ async def test_history_is_replayed_before_the_new_message(
             ],
         ),
     ] + [Message(conversation_id=0, role=Role.user, content=f"old {n}") for n in range(30)]
-    answer = await respond(session, user, "Delete it", history, ai_config(fake_cohere))
+    answer = await respond(access(session, user), "Delete it", history, ai_config(fake_cohere))
     assert answer.mode is Mode.ai
     messages = fake_cohere.requests[0]["messages"]
     assert messages[0]["role"] == "system"
@@ -159,7 +149,7 @@ async def test_history_is_replayed_before_the_new_message(
     assert replayed[-1]["content"] == "old 29"
 
     short = history[:2]
-    await respond(session, user, "Delete it", short, ai_config(fake_cohere))
+    await respond(access(session, user), "Delete it", short, ai_config(fake_cohere))
     messages = fake_cohere.requests[1]["messages"]
     assert [message["role"] for message in messages] == ["system", "user", "assistant", "user"]
     assert messages[1]["content"] == "Add a task to demo Kubernetes"
@@ -172,7 +162,7 @@ async def test_round_cap_stops_a_looping_model(
     user = await new_user()
     fake_cohere.rounds = [[Call("add_task", {"title": "again"})]]
     fake_cohere.repeat_tool_calls = True
-    answer = await respond(session, user, "loop", [], ai_config(fake_cohere, max_rounds=3))
+    answer = await respond(access(session, user), "loop", [], ai_config(fake_cohere, max_rounds=3))
     assert len(fake_cohere.requests) == 3
     assert answer.mode is Mode.ai
     assert "stopped" in answer.reply
@@ -200,7 +190,7 @@ async def test_invalid_tool_arguments_become_tool_errors(
         ]
     ]
     fake_cohere.final_text = "Something went wrong with those."
-    answer = await respond(session, user, "garbage please", [], ai_config(fake_cohere))
+    answer = await respond(access(session, user), "garbage please", [], ai_config(fake_cohere))
     assert answer.mode is Mode.ai
     assert answer.reply == fake_cohere.final_text
     assert answer.actions == []
@@ -229,13 +219,35 @@ async def test_ambiguous_reference_from_the_model_lists_candidates(
     await add(session, user, "Write report")
     await add(session, user, "Review report")
     fake_cohere.rounds = [[Call("delete_task", {"title": "report"})]]
-    answer = await respond(session, user, "delete report", [], ai_config(fake_cohere))
+    answer = await respond(access(session, user), "delete report", [], ai_config(fake_cohere))
     assert answer.actions == []
     assert await titles_of(session, user) == ["Write report", "Review report"]
     [tool_message] = [m for m in fake_cohere.requests[1]["messages"] if m["role"] == "tool"]
     result = json.loads(tool_message["content"][0]["document"]["data"])
     assert result["ok"] is False
     assert sorted(c["title"] for c in result["candidates"]) == ["Review report", "Write report"]
+
+
+async def test_delete_by_an_inexact_title_asks_the_model_to_confirm(
+    session: AsyncSession, new_user: NewUser, fake_cohere: FakeCohere
+) -> None:
+    user = await new_user()
+    report = await add(session, user, "Write report")
+    fake_cohere.rounds = [[Call("delete_task", {"title": "report"})]]
+    fake_cohere.final_text = 'Did you mean "Write report"?'
+    answer = await respond(access(session, user), "delete report", [], ai_config(fake_cohere))
+    assert answer.actions == []
+    assert await titles_of(session, user) == ["Write report"]
+    [tool_message] = [m for m in fake_cohere.requests[1]["messages"] if m["role"] == "tool"]
+    result = json.loads(tool_message["content"][0]["document"]["data"])
+    assert (result["ok"], result["confirm"], result["task"]["id"]) == (False, True, report.id)
+
+    # The user agrees; the model deletes by id (exact), as the system prompt tells it to.
+    fake_cohere.reset()
+    fake_cohere.rounds = [[Call("delete_task", {"task_id": report.id})]]
+    answer = await respond(access(session, user), "yes", [], ai_config(fake_cohere))
+    assert [(a.tool, a.effect) for a in answer.actions] == [("delete_task", "delete")]
+    assert await titles_of(session, user) == []
 
 
 # --- falling back to demo mode ----------------------------------------------------------------
@@ -260,7 +272,7 @@ async def test_provider_failure_falls_back_to_demo_in_time(
 
     started = time.monotonic()
     with capture_logs() as logs:
-        answer = await respond(session, user, "Add a task to demo Kubernetes", [], config)
+        answer = await respond(access(session, user), "Add a task to demo Kubernetes", [], config)
     elapsed = time.monotonic() - started
 
     assert elapsed < timeout + 1, f"fallback took {elapsed:.2f}s"
@@ -288,9 +300,8 @@ async def test_failure_mid_loop_keeps_done_actions_and_does_not_repeat_them(
     ]
     fake_cohere.failure = "500"
     fake_cohere.fail_from_request = 1
-    answer = await respond(
-        session, user, "Add a task to buy milk", [], ai_config(fake_cohere, max_retries=0)
-    )
+    config = ai_config(fake_cohere, max_retries=0)
+    answer = await respond(access(session, user), "Add a task to buy milk", [], config)
     assert answer.mode is Mode.demo
     assert [action.tool for action in answer.actions] == ["add_task"]
     assert answer.actions[0].result["task"]["title"] == "buy milk"
@@ -305,9 +316,8 @@ async def test_failure_after_a_read_only_round_lets_demo_do_the_work(
     fake_cohere.rounds = [[Call("list_tasks", {})], [Call("add_task", {"title": "buy milk"})]]
     fake_cohere.failure = "429"
     fake_cohere.fail_from_request = 1
-    answer = await respond(
-        session, user, "Add a task to buy milk", [], ai_config(fake_cohere, max_retries=0)
-    )
+    config = ai_config(fake_cohere, max_retries=0)
+    answer = await respond(access(session, user), "Add a task to buy milk", [], config)
     assert answer.mode is Mode.demo
     assert [action.tool for action in answer.actions] == ["add_task"]
     assert await titles_of(session, user) == ["buy milk"]
@@ -319,7 +329,7 @@ async def test_no_key_means_demo_without_calling_the_provider(
     user = await new_user()
     for key in (None, ""):
         config = ai_config(fake_cohere, api_key=key)
-        answer = await respond(session, user, "Show my tasks", [], config)
+        answer = await respond(access(session, user), "Show my tasks", [], config)
         assert answer.mode is Mode.demo
     assert fake_cohere.requests == []
 

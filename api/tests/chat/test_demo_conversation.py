@@ -10,7 +10,7 @@ from pakaura_api.models import Message, Mode, Priority, Role
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .conftest import NewUser
-from .helpers import DEMO, Conversation, add, tasks_of, titles_of
+from .helpers import DEMO, Conversation, access, add, tasks_of, titles_of
 
 
 def next_weekday(weekday: int) -> date:
@@ -170,14 +170,67 @@ async def test_move_to_next_friday(session: AsyncSession, new_user: NewUser) -> 
     assert task.due_date is None
 
 
-async def test_delete_the_report_task(session: AsyncSession, new_user: NewUser) -> None:
+async def test_delete_by_an_inexact_name_asks_first_and_yes_deletes_that_task(
+    session: AsyncSession, new_user: NewUser
+) -> None:
     user = await new_user()
-    await add(session, user, "Write report")
+    report = await add(session, user, "Write report")
     await add(session, user, "Buy milk")
-    answer = await Conversation(session, user).say("Delete the report task")
+    chat = Conversation(session, user)
+    question = await chat.say("Delete the report task")
+    assert question.actions == []
+    assert question.reply == (
+        f'Did you mean "Write report" (task #{report.id})? Say "yes" to delete it, or give its '
+        "exact name."
+    )
+    assert await titles_of(session, user) == ["Write report", "Buy milk"]
+
+    answer = await chat.say("Yes")
     assert await titles_of(session, user) == ["Buy milk"]
     assert answer.reply == 'Deleted "Write report".'
-    assert answer.actions[0].result["deleted"] is True
+    [action] = answer.actions
+    assert (action.tool, action.effect, action.arguments) == (
+        "delete_task",
+        "delete",
+        {"task_id": report.id},
+    )
+    assert action.result["deleted"] is True
+    # Nothing is waiting for a yes any more.
+    assert (await chat.say("yes")).reply.startswith("There is nothing waiting for a yes.")
+
+
+async def test_delete_it_after_the_question_deletes_the_task_asked_about(
+    session: AsyncSession, new_user: NewUser
+) -> None:
+    user = await new_user()
+    report = await add(session, user, "Write report")
+    chat = Conversation(session, user)
+    await chat.say("Add buy milk")  # the last task acted on is "buy milk"
+    await chat.say("delete report")
+    answer = await chat.say("delete it")
+    assert answer.actions[0].result["task"]["id"] == report.id
+    assert await titles_of(session, user) == ["buy milk"]
+
+
+async def test_no_keeps_the_task(session: AsyncSession, new_user: NewUser) -> None:
+    user = await new_user()
+    await add(session, user, "Write report")
+    chat = Conversation(session, user)
+    await chat.say("delete report")
+    assert (await chat.say("no")).reply == "OK, I left it as it is."
+    assert await titles_of(session, user) == ["Write report"]
+    assert (await chat.say("no")).actions == []
+
+
+async def test_delete_by_the_exact_name_needs_no_question(
+    session: AsyncSession, new_user: NewUser
+) -> None:
+    user = await new_user()
+    await add(session, user, "Write report")
+    answer = await Conversation(session, user).say("Delete 'write REPORT'")
+    assert answer.reply == 'Deleted "Write report".'
+    assert answer.actions[0].effect == "delete"
+    assert await titles_of(session, user) == []
 
 
 async def test_ambiguous_reference_acts_on_nothing_and_asks(
@@ -320,7 +373,7 @@ async def test_another_users_tasks_are_never_touched(
             actions=[{"tool": "add_task", "arguments": {}, "result": {"task": {"id": milk.id}}}],
         )
     ]
-    answer = await respond(session, bob, "Delete it", forged, DEMO)
+    answer = await respond(access(session, bob), "Delete it", forged, DEMO)
     assert answer.actions == []
     [task] = await tasks_of(session, alice)
     assert (task.title, task.completed) == ("Buy milk", False)

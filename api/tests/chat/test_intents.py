@@ -1,23 +1,18 @@
-"""The demo assistant's intent parser: everyday phrasings → one intent (pure, no database)."""
+"""The demo assistant's parser: everyday phrasings → small talk or tool calls (pure, no I/O)."""
 
 from __future__ import annotations
 
 import time
 from datetime import date
+from typing import Any
 
 import pytest
 from pakaura_api.chat.demo.intents import (
     MAX_COMMAND_LENGTH,
-    AddTask,
-    CompleteTask,
-    DeleteTask,
-    Intent,
-    ListTasks,
-    RenameTask,
-    ReopenTask,
+    DemoCall,
+    Parsed,
     SmallTalk,
     Unknown,
-    UpdateTask,
     normalise,
     parse,
 )
@@ -27,8 +22,41 @@ TOMORROW = date(2026, 11, 28)
 NEXT_FRIDAY = date(2026, 12, 4)
 
 
-def case(message: str, intent: Intent) -> object:
-    return pytest.param(message, intent, id=message)
+def case(message: str, parsed: Parsed) -> object:
+    return pytest.param(message, parsed, id=message)
+
+
+def AddTask(title: str, priority: str = "medium", due_date: date | None = None) -> Parsed:  # noqa: N802
+    arguments: dict[str, Any] = {"title": title, "priority": priority}
+    if due_date:
+        arguments["due_date"] = due_date.isoformat()
+    return [DemoCall("add_task", arguments)]
+
+
+def ListTasks(status: str) -> Parsed:  # noqa: N802
+    return [DemoCall("list_tasks", {"status": status})]
+
+
+def CompleteTask(ref: str | None) -> Parsed:  # noqa: N802
+    return [DemoCall("complete_task", reference=ref)]
+
+
+def ReopenTask(ref: str | None) -> Parsed:  # noqa: N802
+    return [DemoCall("reopen_task", reference=ref)]
+
+
+def DeleteTask(ref: str | None) -> Parsed:  # noqa: N802
+    return [DemoCall("delete_task", reference=ref)]
+
+
+def UpdateTask(ref: str | None, **changes: Any) -> Parsed:  # noqa: N802
+    if "due_date" in changes:
+        changes["due_date"] = changes["due_date"].isoformat()
+    return [DemoCall("update_task", changes, reference=ref)]
+
+
+def RenameTask(options: tuple[tuple[str | None, str], ...]) -> Parsed:  # noqa: N802
+    return [DemoCall("update_task", {"new_title": new}, reference=ref) for ref, new in options]
 
 
 ADD_CASES = [
@@ -187,6 +215,11 @@ SMALL_TALK_CASES = [
     case("hello, what can you do?", SmallTalk("help")),
     case("how does this work", SmallTalk("help")),
     case("   ", SmallTalk("help")),
+    case("yes", SmallTalk("yes")),
+    case("Yes please", SmallTalk("yes")),
+    case("go ahead", SmallTalk("yes")),
+    case("no", SmallTalk("no")),
+    case("never mind", SmallTalk("no")),
 ]
 
 UNKNOWN_CASES = [
@@ -209,7 +242,7 @@ UNKNOWN_CASES = [
     + SMALL_TALK_CASES
     + UNKNOWN_CASES,
 )
-def test_parse(message: str, expected: Intent) -> None:
+def test_parse(message: str, expected: Parsed) -> None:
     assert parse(message, TODAY) == expected
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pakaura_api.chat.tools.resolve import clean_reference, match
-from pakaura_api.models import Task
 
 TITLES = [
     "Write report",
@@ -18,8 +19,8 @@ TITLES = [
 ]
 
 
-def tasks(*titles: str) -> list[Task]:
-    return [Task(id=number, user_id=1, title=title) for number, title in enumerate(titles, 1)]
+def tasks(*titles: str) -> list[dict[str, Any]]:
+    return [{"id": number, "title": title} for number, title in enumerate(titles, 1)]
 
 
 @pytest.mark.parametrize(
@@ -57,14 +58,15 @@ def test_clean_reference(text: str, expected: str) -> None:
 def test_confident_matches_act(reference: str, expected: str) -> None:
     found = match(reference, tasks(*TITLES))
     assert found.task is not None
-    assert found.task.title == expected
+    assert found.task["title"] == expected
+    assert found.exact is (reference.casefold() in ("report", "the report task", "buy milk"))
     assert found.candidates == []
 
 
 def test_several_plausible_tasks_are_candidates_not_a_guess() -> None:
     found = match("report", tasks("Write report", "Review report", "Buy milk"))
     assert found.task is None
-    assert sorted(task.title for task in found.candidates) == ["Review report", "Write report"]
+    assert sorted(task["title"] for task in found.candidates) == ["Review report", "Write report"]
     assert found.error == 'Several tasks match "report".'
 
 

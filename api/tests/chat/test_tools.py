@@ -8,7 +8,7 @@ from pakaura_api.chat.tools import execute, is_change
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .conftest import NewUser
-from .helpers import add, tasks_of
+from .helpers import access, add, tasks_of
 
 
 async def test_update_every_field_and_clear_the_due_date(
@@ -17,8 +17,7 @@ async def test_update_every_field_and_clear_the_due_date(
     user = await new_user()
     task = await add(session, user, "Buy milk")
     arguments, result = await execute(
-        session,
-        user,
+        access(session, user),
         "update_task",
         {
             "task_id": task.id,
@@ -40,13 +39,11 @@ async def test_update_every_field_and_clear_the_due_date(
         "the barista one",
     )
 
-    _, result = await execute(
-        session, user, "update_task", {"task_id": task.id, "clear_due_date": True}
-    )
+    clear = {"task_id": task.id, "clear_due_date": True}
+    _, result = await execute(access(session, user), "update_task", clear)
     assert result["task"]["due_date"] is None
     _, result = await execute(
-        session,
-        user,
+        access(session, user),
         "update_task",
         {"task_id": task.id, "clear_due_date": True, "due_date": "2026-12-03"},
     )
@@ -59,9 +56,10 @@ async def test_task_id_of_another_user_is_not_found(
     alice, bob = await new_user(), await new_user()
     task = await add(session, alice, "Alice's task")
     for tool in ("complete_task", "reopen_task", "delete_task"):
-        _, result = await execute(session, bob, tool, {"task_id": task.id})
+        _, result = await execute(access(session, bob), tool, {"task_id": task.id})
         assert result == {"ok": False, "error": f"There is no task #{task.id}."}
-    _, result = await execute(session, bob, "update_task", {"task_id": task.id, "priority": "high"})
+    change = {"task_id": task.id, "priority": "high"}
+    _, result = await execute(access(session, bob), "update_task", change)
     assert result["ok"] is False
     [stored] = await tasks_of(session, alice)
     assert (stored.title, stored.completed, stored.priority) == ("Alice's task", False, "medium")
@@ -73,10 +71,10 @@ async def test_complete_prefers_the_pending_duplicate_and_reopen_the_done_one(
     user = await new_user()
     done = await add(session, user, "Water plants", completed=True)
     pending = await add(session, user, "Water plants")
-    _, result = await execute(session, user, "complete_task", {"title": "water plants"})
+    _, result = await execute(access(session, user), "complete_task", {"title": "water plants"})
     assert result["task"]["id"] == pending.id
     assert is_change("complete_task", result)
-    _, result = await execute(session, user, "reopen_task", {"title": "water plants"})
+    _, result = await execute(access(session, user), "reopen_task", {"title": "water plants"})
     assert result["ok"] is False  # both are done now: which one? ask.
     assert {c["id"] for c in result["candidates"]} == {done.id, pending.id}
 
@@ -86,7 +84,7 @@ async def test_reopen_a_pending_task_changes_nothing(
 ) -> None:
     user = await new_user()
     await add(session, user, "Buy milk")
-    _, result = await execute(session, user, "reopen_task", {"title": "buy milk"})
+    _, result = await execute(access(session, user), "reopen_task", {"title": "buy milk"})
     assert result["ok"] is True
     assert result["changed"] is False
     assert not is_change("reopen_task", result)
@@ -96,10 +94,10 @@ async def test_list_reports_count_and_status(session: AsyncSession, new_user: Ne
     user = await new_user()
     await add(session, user, "one")
     await add(session, user, "two", completed=True)
-    _, result = await execute(session, user, "list_tasks", None)
+    _, result = await execute(access(session, user), "list_tasks", None)
     assert (result["status"], result["count"]) == ("all", 2)
     assert [task["title"] for task in result["tasks"]] == ["two", "one"]  # newest first
-    _, result = await execute(session, user, "list_tasks", '{"status": "completed"}')
+    _, result = await execute(access(session, user), "list_tasks", '{"status": "completed"}')
     assert [task["title"] for task in result["tasks"]] == ["two"]
     assert not is_change("list_tasks", result)
     assert not is_change("no_such_tool", {"ok": True})

@@ -29,8 +29,9 @@ migration Job carry the release-derived full name.
 {{- printf "%s-config" (include "pakaura.fullname" .) }}
 {{- end }}
 
+{{/* The Secret every pod reads: the user's (secrets.existingSecret) or the chart's own. */}}
 {{- define "pakaura.secretName" -}}
-{{- printf "%s-secrets" (include "pakaura.fullname" .) }}
+{{- .Values.secrets.existingSecret | default (printf "%s-secrets" (include "pakaura.fullname" .)) }}
 {{- end }}
 
 {{/* Labels every object carries. */}}
@@ -67,8 +68,61 @@ app: {{ .component }}
 {{- printf "%s:%s" .image.repository $tag }}
 {{- end }}
 
-{{- define "pakaura.dbHost" -}}
-{{- printf "postgresql.%s.svc.%s" .Release.Namespace .Values.clusterDomain }}
+{{/*
+Where the API, the migration Job and the backup connect: the in-cluster StatefulSet's Service, or
+externalDatabase when postgresql.enabled is false. Returns JSON {host, port, database, user,
+sslMode, maxConnections}.
+*/}}
+{{- define "pakaura.database" -}}
+{{- if .Values.postgresql.enabled }}
+{{- toJson (dict
+  "host" (printf "postgresql.%s.svc.%s" .Release.Namespace .Values.clusterDomain)
+  "port" (int .Values.postgresql.service.port)
+  "database" .Values.postgresql.auth.database
+  "user" .Values.postgresql.auth.username
+  "sslMode" "disable"
+  "maxConnections" (int .Values.postgresql.maxConnections)) }}
+{{- else }}
+{{- with .Values.externalDatabase }}
+{{- toJson (dict
+  "host" .host "port" (int .port) "database" .database "user" .user
+  "sslMode" .sslMode "maxConnections" (int .maxConnections)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* secretKeyRef of the database password: externalDatabase.existingSecret, else the chart's. */}}
+{{- define "pakaura.dbPasswordRef" -}}
+{{- if and (not .Values.postgresql.enabled) .Values.externalDatabase.existingSecret }}
+name: {{ .Values.externalDatabase.existingSecret }}
+key: {{ .Values.externalDatabase.existingSecretPasswordKey }}
+{{- else }}
+name: {{ include "pakaura.secretName" . }}
+key: {{ .Values.secrets.secretKeys.dbPassword }}
+{{- end }}
+{{- end }}
+
+{{/*
+API worker processes per pod: api.workers, or (0) the CPU limit rounded up, at least 1 - the rule
+`pakaura-api serve` applies inside the container, computed here because the connection budget
+(validations.yaml) needs the number.
+*/}}
+{{- define "pakaura.apiWorkers" -}}
+{{- if gt (int .Values.api.workers) 0 }}
+{{- int .Values.api.workers }}
+{{- else }}
+{{- $cpu := toString (dig "limits" "cpu" "" .Values.api.resources) }}
+{{- if not $cpu }}
+{{- fail "api.workers is 0 (derive from the CPU limit) but api.resources.limits.cpu is not set: set one of them" }}
+{{- end }}
+{{- $millis := 0 }}
+{{- if hasSuffix "m" $cpu }}
+{{- $millis = int (trimSuffix "m" $cpu) }}
+{{- else }}
+{{- $millis = int (mulf (float64 $cpu) 1000) }}
+{{- end }}
+{{- max 1 (div (add $millis 999) 1000) }}
+{{- end }}
 {{- end }}
 
 {{- define "pakaura.frontendUrl" -}}
@@ -97,14 +151,15 @@ generated. Returns base64-encoded values as JSON.
 {{- $existing = $found.data }}
 {{- end }}
 {{- $data := dict }}
-{{- $explicit := dict "DB_PASSWORD" .Values.secrets.dbPassword "JWT_SECRET" .Values.secrets.jwtSecret "COHERE_API_KEY" .Values.secrets.cohereApiKey }}
-{{- range $key := list "DB_PASSWORD" "JWT_SECRET" "COHERE_API_KEY" }}
+{{- $keys := .Values.secrets.secretKeys }}
+{{- $explicit := dict $keys.dbPassword .Values.secrets.dbPassword $keys.jwtSecret .Values.secrets.jwtSecret $keys.cohereApiKey .Values.secrets.cohereApiKey }}
+{{- range $key := list $keys.dbPassword $keys.jwtSecret $keys.cohereApiKey }}
 {{- $value := index $explicit $key }}
 {{- if $value }}
 {{- $_ := set $data $key ($value | b64enc) }}
 {{- else if hasKey $existing $key }}
 {{- $_ := set $data $key (index $existing $key) }}
-{{- else if eq $key "COHERE_API_KEY" }}
+{{- else if eq $key $keys.cohereApiKey }}
 {{- /* Optional: empty means demo mode, never generated. */}}
 {{- $_ := set $data $key "" }}
 {{- else }}
@@ -136,22 +191,50 @@ imagePullSecrets:
 {{- end }}
 
 {{/*
-preStop sleep for graceful drain: endpoints are removed asynchronously, so the pod keeps serving a
-few seconds after SIGTERM is due. Default: exec `sleep` (python-slim and node images have it);
-global.preStopSleepAction uses the kubelet's built-in sleep action (Kubernetes 1.30+) instead.
-Call with (dict "ctx" $ "seconds" N).
+preStop drain: endpoints are removed asynchronously, so a stopping pod keeps serving a few seconds
+before SIGTERM. global.preStopMode auto uses the kubelet's built-in sleep action where the cluster
+has it (Kubernetes 1.30+, .Capabilities.KubeVersion; `helm template` assumes its client's version,
+`--kube-version` overrides) and otherwise `sleep` inside the container (the python-slim and node
+images have it). Call with (dict "ctx" $ "seconds" N).
 */}}
 {{- define "pakaura.preStop" -}}
 {{- if gt (int .seconds) 0 }}
+{{- $mode := .ctx.Values.global.preStopMode }}
+{{- if eq $mode "auto" }}
+{{- $mode = ternary "sleepAction" "exec" (semverCompare ">=1.30.0-0" .ctx.Capabilities.KubeVersion.Version) }}
+{{- end }}
 lifecycle:
   preStop:
-    {{- if .ctx.Values.global.preStopSleepAction }}
+    {{- if eq $mode "sleepAction" }}
     sleep:
       seconds: {{ int .seconds }}
     {{- else }}
     exec:
-      command: ["sleep", "{{ .seconds }}"]
+      command: ["sleep", "{{ int .seconds }}"]
     {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Spread a component's pods over nodes: the values' full override, else one constraint built from
+topologySpread (soft by default). A constraint without labelSelector gets the component's.
+Call with (dict "ctx" $ "component" "api" "values" .Values.api).
+*/}}
+{{- define "pakaura.topologySpread" -}}
+{{- $selector := dict "matchLabels" (include "pakaura.selectorLabels" (dict "ctx" .ctx "component" .component) | fromYaml) }}
+{{- $constraints := list }}
+{{- if .values.topologySpreadConstraints }}
+{{- range .values.topologySpreadConstraints }}
+{{- $constraints = append $constraints (merge (deepCopy .) (dict "labelSelector" $selector)) }}
+{{- end }}
+{{- else if .values.topologySpread.enabled }}
+{{- with .values.topologySpread }}
+{{- $constraints = list (dict "maxSkew" (int .maxSkew) "topologyKey" .topologyKey "whenUnsatisfiable" .whenUnsatisfiable "labelSelector" $selector) }}
+{{- end }}
+{{- end }}
+{{- with $constraints }}
+topologySpreadConstraints:
+  {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
 
@@ -167,18 +250,17 @@ env:
   - name: DB_PASSWORD
     valueFrom:
       secretKeyRef:
-        name: {{ include "pakaura.secretName" . }}
-        key: DB_PASSWORD
+        {{- include "pakaura.dbPasswordRef" . | trim | nindent 8 }}
   - name: JWT_SECRET
     valueFrom:
       secretKeyRef:
         name: {{ include "pakaura.secretName" . }}
-        key: JWT_SECRET
+        key: {{ .Values.secrets.secretKeys.jwtSecret }}
   - name: COHERE_API_KEY
     valueFrom:
       secretKeyRef:
         name: {{ include "pakaura.secretName" . }}
-        key: COHERE_API_KEY
+        key: {{ .Values.secrets.secretKeys.cohereApiKey }}
         optional: true
   {{- with .Values.api.extraEnv }}
   {{- toYaml . | nindent 2 }}
@@ -188,15 +270,17 @@ env:
 {{/* Checksums that roll pods when the ConfigMap or the Secret changes. */}}
 {{- define "pakaura.checksums" -}}
 checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
+{{- if not .Values.secrets.existingSecret }}
 checksum/secret: {{ include "pakaura.secretData" . | sha256sum }}
+{{- end }}
 {{- end }}
 
 {{/*
 checkov skip for "pods without a NetworkPolicy", emitted only while NetworkPolicies are switched
-off, so enabling them brings the check back. Call with (dict "ctx" $ "index" N).
+off, so the check counts whenever they are on (the default). Call with (dict "ctx" $ "index" N).
 */}}
 {{- define "pakaura.checkovNetpolSkip" -}}
 {{- if not .ctx.Values.networkPolicy.enabled }}
-checkov.io/skip{{ .index }}: CKV2_K8S_6=NetworkPolicies are optional (networkPolicy.enabled is false) because local CNIs often do not enforce them; the chart's policies are checked when enabled
+checkov.io/skip{{ .index }}: CKV2_K8S_6=networkPolicy.enabled is false on request (a CNI without NetworkPolicy support); the chart's policies are on by default and checked then
 {{- end }}
 {{- end }}

@@ -17,27 +17,35 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from pakaura_api.chat import replies
 from pakaura_api.chat.cohere_client import CohereClient, CohereMalformedResponseError, ToolCall
-from pakaura_api.chat.schemas import ChatAction, ChatConfig, Turn
-from pakaura_api.chat.tools import COHERE_TOOLS, execute, is_change
+from pakaura_api.chat.schemas import ChatAction, ChatConfig, Turn, TurnCancelled, TurnEvents
+from pakaura_api.chat.tools import (
+    ABILITIES,
+    COHERE_TOOLS,
+    TaskAccess,
+    action,
+    execute,
+    is_change,
+)
 from pakaura_api.models import Role
 
 HISTORY_LIMIT = 20
 
-SYSTEM_PROMPT = """\
-You are Pakaura's task assistant. You help the user manage THEIR todo list with the tools \
-provided: add, list, complete, reopen (undo a completion), update (rename, priority, due date, \
-description) and delete tasks. Today is {today} ({weekday}).
-Rules:
-- Use the tools for every change; never claim a change you did not make with a tool.
-- Refer to tasks by task_id when you know it from a tool result, otherwise by title.
-- If a tool result has "candidates", do not pick one: list them and ask which one the user means.
-- Give due dates as YYYY-MM-DD, computed from today's date.
-- Delete only when the user clearly asks for it.
-- Answer in one to three short, friendly sentences that name the task(s)."""
+SYSTEM_PROMPT = (
+    "You are Pakaura's task assistant. You help the user manage THEIR todo list with the tools "
+    f"provided: you can {ABILITIES} tasks. Today is {{today}} ({{weekday}}).\n"
+    "Rules:\n"
+    "- Use the tools for every change; never claim a change you did not make with a tool.\n"
+    "- Refer to tasks by task_id when you know it from a tool result, otherwise by title.\n"
+    '- If a tool result has "candidates", do not pick one: list them and ask which one the user '
+    "means.\n"
+    '- If a tool result has "confirm", ask the user whether they mean that task; act on it (by '
+    "task_id) only after they agree.\n"
+    "- Give due dates as YYYY-MM-DD, computed from today's date.\n"
+    "- Delete only when the user clearly asks for it.\n"
+    "- Answer in one to three short, friendly sentences that name the task(s)."
+)
 
 
 def _replayed(message: Turn) -> dict[str, Any] | None:
@@ -82,19 +90,24 @@ def build_messages(message: str, history: Sequence[Turn], today: date) -> list[d
 
 async def run_turn(
     client: CohereClient,
-    session: AsyncSession,
-    user_id: int,
+    access: TaskAccess,
     message: str,
     history: Sequence[Turn],
     config: ChatConfig,
     actions: list[ChatAction],
     deadline: float | None = None,
     today: date | None = None,
+    events: TurnEvents | None = None,
 ) -> str:
-    """Run the tool loop; returns the reply text. Raises CohereError on provider failure."""
+    """Run the tool loop; returns the reply text. Raises CohereError on provider failure and
+    `TurnCancelled` (before a provider call or a tool call) when `events` says so.
+
+    With `events`, the model's answer text is streamed to `events.delta` as it arrives and each
+    task change is reported to `events.action` once applied."""
     today = today or date.today()
     messages = build_messages(message, history, today)
     for _round in range(config.max_rounds):
+        _stop_if_cancelled(events)
         response = await client.chat(
             model=config.model,
             messages=messages,
@@ -102,6 +115,7 @@ async def run_turn(
             temperature=config.temperature,
             max_tokens=config.max_tokens,
             deadline=deadline,
+            on_text=events.delta if events is not None else None,
         )
         calls = response.message.tool_calls or []
         if not calls:
@@ -120,13 +134,13 @@ async def run_turn(
             assistant["tool_plan"] = response.message.tool_plan
         messages.append(assistant)
         for call in calls:
-            arguments, result = await execute(
-                session, user_id, call.function.name, call.function.arguments
-            )
+            _stop_if_cancelled(events)
+            arguments, result = await execute(access, call.function.name, call.function.arguments)
             if is_change(call.function.name, result):
-                actions.append(
-                    ChatAction(tool=call.function.name, arguments=arguments, result=result)
-                )
+                done = action(call.function.name, arguments, result)
+                actions.append(done)
+                if events is not None:
+                    await events.action(done)
             messages.append(
                 {
                     "role": "tool",
@@ -138,6 +152,11 @@ async def run_turn(
     summary = replies.summarise(actions, today)
     stop = "I stopped there — that took more steps than I allow for one message."
     return f"{summary} {stop}".strip()
+
+
+def _stop_if_cancelled(events: TurnEvents | None) -> None:
+    if events is not None and events.cancelled:
+        raise TurnCancelled
 
 
 def deadline_after(seconds: float) -> float:

@@ -3,110 +3,294 @@
 Both the HTTP routes and the chat tools go through these functions, so "a user only ever sees and
 changes their own tasks" is enforced once, here, by always filtering on `user_id`.
 
-Writes are flushed, never committed: the caller owns the transaction. A route commits once per
-request, and a chat turn commits once, so a task change and the messages that report it are
-stored together (or not at all), with one COMMIT (one WAL flush) per request.
+Two families:
+- `*_record(s)` (the HTTP routes): each request is ONE prebuilt statement on an autocommit
+  connection (`INSERT/UPDATE … RETURNING`, a soft delete is an UPDATE), with the token check
+  folded in (`tokens.AUTH`/`tokens.VALID`): no BEGIN/COMMIT, no ORM objects, no second round
+  trip. Only a statement that matched nothing asks why (one more query, failure path only).
+- ORM functions on a session (`list_tasks`, `get_task`, `create_task`, ...): for the chat tools,
+  which resolve a task by name and change it inside the turn's transaction (flush, the caller
+  commits).
+Soft-deleted tasks (`deleted_at` set) are invisible to both; `purge_deleted` removes them once
+the undo window has passed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC
+import functools
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, String, bindparam, type_coerce
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    type_coerce,
+    update,
+)
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import col
 
 from pakaura_api.models import ID_MAX, Task, TaskCreate, TaskPublic, TaskUpdate, utcnow
-from pakaura_api.terms import TaskStatus
+from pakaura_api.repository.tokens import AUTH, VALID, TokenNoLongerValid, auth_params, ensure_valid
+from pakaura_api.security import Principal
+from pakaura_api.terms import TaskSort, TaskStatus
 
 StatusFilter = TaskStatus  # the name this module used before the shared terms existed
 
 
-async def list_tasks(session: AsyncSession, user_id: int) -> Sequence[Task]:
-    """The user's tasks, newest first, as ORM objects (for the chat tools that resolve a task
-    by name and then change it; read-only lists use `list_task_records`)."""
-    query = (
-        select(Task)
-        .where(Task.user_id == user_id)
-        .order_by(col(Task.created_at).desc(), col(Task.id).desc())
-    )
-    return (await session.exec(query)).all()
+class TaskLimitReached(Exception):  # noqa: N818 (reads as the condition it reports)
+    """The user already has `MAX_TASKS_PER_USER` tasks."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"Task limit reached: at most {limit} tasks per user; delete some first")
+        self.limit = limit
 
 
-# The read path of the task list (the busiest request) skips the ORM: plain rows of exactly the
-# public columns, from statements built once (no per-request SQL construction or cache-key work).
-# ORM objects cost ~20 us each to build; a 50-task list was 1 ms of CPU before any serialising.
+# --- one statement per request (HTTP routes) ---------------------------------------------------
+
+# Plain rows of exactly the public columns, from statements built once (no per-request SQL
+# construction). ORM objects cost ~20 us each; a 50-task list was 1 ms of CPU before serialising.
 PUBLIC_COLUMNS = tuple(TaskPublic.model_fields)  # the response's field order
 _DATETIME_COLUMNS = ("created_at", "updated_at", "completed_at")
 _DATETIMES = tuple(i for i, name in enumerate(PUBLIC_COLUMNS) if name in _DATETIME_COLUMNS)
+_TASKS = Task.metadata.tables["tasks"]
 # The stored priority label is read as a plain string: turning it into `Priority` and back to a
 # string for JSON cost more than the rest of the row (valid: `terms` checks name == value).
+_RETURNED = [
+    type_coerce(Task.priority, String).label(name) if name == "priority" else getattr(Task, name)
+    for name in PUBLIC_COLUMNS
+]
+_PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
 
-def _record_query(status: TaskStatus) -> Select[Any]:
-    columns = [
-        type_coerce(Task.priority, String).label(name)
-        if name == "priority"
-        else getattr(Task, name)
-        for name in PUBLIC_COLUMNS
-    ]
-    query = select(*columns).where(col(Task.user_id) == bindparam("user_id"))
+def _order(columns: Any, sort: TaskSort) -> list[ColumnElement[Any]]:
+    newest = [columns.created_at.desc(), columns.id.desc()]
+    if sort is TaskSort.due:  # soonest first, tasks without a date last (portable NULLS LAST)
+        return [columns.due_date.is_(None), columns.due_date.asc(), *newest]
+    if sort is TaskSort.priority:
+        # As text: PostgreSQL's enum compares only with its own type.
+        return [case(_PRIORITY_RANK, value=cast(columns.priority, String), else_=3), *newest]
+    return newest
+
+
+def _page_query(status: TaskStatus, sort: TaskSort) -> Select[Any]:
+    page = select(*_RETURNED).where(
+        col(Task.user_id) == bindparam("auth_user_id"), col(Task.deleted_at).is_(None)
+    )
     if status is not TaskStatus.all:
-        query = query.where(col(Task.completed) == (status is TaskStatus.completed))
-    return query.order_by(col(Task.created_at).desc(), col(Task.id).desc())
+        page = page.where(col(Task.completed) == (status is TaskStatus.completed))
+    rows = page.order_by(*_order(Task, sort)).limit(bindparam("limit")).offset(bindparam("offset"))
+    # The valid token's one row, outer-joined to the page: no row at all means "token no longer
+    # valid"; one row of NULLs means "valid, no tasks on this page".
+    sub = rows.subquery("page")
+    return select(*sub.c).select_from(AUTH).outerjoin(sub, true()).order_by(*_order(sub.c, sort))
 
 
-_RECORD_QUERIES = {status: _record_query(status) for status in TaskStatus}
+_PAGES = {(status, sort): _page_query(status, sort) for status in TaskStatus for sort in TaskSort}
+_ONE = (
+    select(*_RETURNED)
+    .select_from(AUTH)
+    .outerjoin(
+        Task,
+        and_(
+            col(Task.id) == bindparam("task_id"),
+            col(Task.user_id) == AUTH.c.id,
+            col(Task.deleted_at).is_(None),
+        ),
+    )
+)
+_CREATED_FIELDS = ("title", "description", "priority", "due_date")
+_CREATE = (
+    insert(Task)
+    .from_select(
+        [*_CREATED_FIELDS, "user_id", "completed", "created_at", "updated_at"],
+        select(
+            *(bindparam(name, type_=_TASKS.c[name].type) for name in _CREATED_FIELDS),
+            AUTH.c.id,
+            literal(False, Boolean),
+            bindparam("now", type_=_TASKS.c.created_at.type),
+            bindparam("now", type_=_TASKS.c.updated_at.type),
+        )
+        .select_from(AUTH)
+        # Within the cap (counted with the index on user_id; concurrent creates may overshoot
+        # by the number running at once, which is fine for a limit against abuse).
+        .where(
+            select(func.count())
+            .where(col(Task.user_id) == AUTH.c.id, col(Task.deleted_at).is_(None))
+            .scalar_subquery()
+            < bindparam("cap")
+        ),
+    )
+    .returning(*_RETURNED)
+)
+_MINE = and_(
+    col(Task.id) == bindparam("task_id"), col(Task.user_id) == bindparam("auth_user_id"), VALID
+)
+_SOFT_DELETE = (
+    update(Task)
+    .where(_MINE, col(Task.deleted_at).is_(None))
+    # updated_at = itself: a delete and its undo are not edits (and skip the column's onupdate).
+    .values(deleted_at=bindparam("now"), updated_at=col(Task.updated_at))
+    .returning(col(Task.id))
+)
+_RESTORE = (
+    update(Task)
+    .where(_MINE, col(Task.deleted_at) >= bindparam("cutoff"))
+    .values(deleted_at=None, updated_at=col(Task.updated_at))
+    .returning(*_RETURNED)
+)
+_PURGE = delete(Task).where(col(Task.deleted_at) < bindparam("cutoff"))
+_UPDATABLE = ("title", "description", "priority", "due_date", "completed")
+
+
+@functools.cache
+def _update_statement(fields: frozenset[str]) -> Any:
+    """One UPDATE … RETURNING per combination of changed fields (at most 32, built once each)."""
+    values: dict[str, Any] = {name: bindparam(name) for name in fields}
+    values["updated_at"] = bindparam("now")
+    if "completed" in fields:
+        # Keep `completed_at` consistent: set when a task becomes completed, cleared on reopen,
+        # unchanged when a completed task is "completed" again (right side = old values).
+        values["completed_at"] = case(
+            (bindparam("completed", type_=Boolean) & ~col(Task.completed), bindparam("now")),
+            (bindparam("completed", type_=Boolean), col(Task.completed_at)),
+            else_=None,
+        )
+    return (
+        update(Task)
+        .where(_MINE, col(Task.deleted_at).is_(None))
+        .values(values)
+        .returning(*_RETURNED)
+    )
+
+
+def _record(row: Row[Any], dialect: str) -> dict[str, Any]:
+    if dialect != "sqlite":  # PostgreSQL's timestamptz keeps its UTC offset
+        return dict(zip(PUBLIC_COLUMNS, row, strict=True))
+    values = list(row)
+    for i in _DATETIMES:  # SQLite drops the offset of stored (UTC) times: as `UtcDatetime`
+        if values[i] is not None and values[i].tzinfo is None:
+            values[i] = values[i].replace(tzinfo=UTC)
+    return dict(zip(PUBLIC_COLUMNS, values, strict=True))
+
+
+def _task_id(task_id: int) -> int:
+    # Ids are 32-bit INTEGER columns: anything outside cannot exist (0 matches nothing).
+    return task_id if 0 < task_id <= ID_MAX else 0
+
+
+async def list_page(
+    connection: AsyncConnection,
+    principal: Principal,
+    status: TaskStatus = TaskStatus.all,
+    sort: TaskSort = TaskSort.created,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Up to `limit` of the user's tasks from `offset`, in `sort` order (one statement).
+    Asks for one row more than `limit`: the caller sees whether another page exists."""
+    params = {**auth_params(principal), "limit": limit + 1, "offset": offset}
+    rows = (await connection.execute(_PAGES[status, sort], params)).all()
+    if not rows:
+        raise TokenNoLongerValid
+    dialect = connection.dialect.name
+    return [_record(row, dialect) for row in rows if row[0] is not None]
+
+
+async def get_record(
+    connection: AsyncConnection, principal: Principal, task_id: int
+) -> dict[str, Any] | None:
+    params = {**auth_params(principal), "task_id": _task_id(task_id)}
+    row = (await connection.execute(_ONE, params)).first()
+    if row is None:
+        raise TokenNoLongerValid
+    return None if row[0] is None else _record(row, connection.dialect.name)
+
+
+async def create_record(
+    connection: AsyncConnection, principal: Principal, data: TaskCreate, cap: int
+) -> dict[str, Any]:
+    params = {**auth_params(principal), **data.model_dump(), "now": utcnow(), "cap": cap}
+    row = (await connection.execute(_CREATE, params)).first()
+    if row is None:  # the token, or the cap: say which (failure path only)
+        await ensure_valid(connection, principal)
+        raise TaskLimitReached(cap)
+    return _record(row, connection.dialect.name)
+
+
+async def update_record(
+    connection: AsyncConnection, principal: Principal, task_id: int, changes: TaskUpdate
+) -> dict[str, Any] | None:
+    values = changes.model_dump(exclude_unset=True)
+    params = {**auth_params(principal), **values, "task_id": _task_id(task_id), "now": utcnow()}
+    row = (await connection.execute(_update_statement(frozenset(values)), params)).first()
+    if row is None:
+        await ensure_valid(connection, principal)
+        return None
+    return _record(row, connection.dialect.name)
+
+
+async def soft_delete_record(
+    connection: AsyncConnection, principal: Principal, task_id: int
+) -> bool:
+    params = {**auth_params(principal), "task_id": _task_id(task_id), "now": utcnow()}
+    if (await connection.execute(_SOFT_DELETE, params)).first() is None:
+        await ensure_valid(connection, principal)
+        return False
+    return True
+
+
+async def restore_record(
+    connection: AsyncConnection, principal: Principal, task_id: int, cutoff: datetime
+) -> dict[str, Any] | None:
+    """Undo a delete made after `cutoff` (the undo window's start)."""
+    params = {**auth_params(principal), "task_id": _task_id(task_id), "cutoff": cutoff}
+    row = (await connection.execute(_RESTORE, params)).first()
+    if row is None:
+        await ensure_valid(connection, principal)
+        return None
+    return _record(row, connection.dialect.name)
+
+
+async def purge_deleted(connection: AsyncConnection, cutoff: datetime) -> int:
+    """Remove tasks deleted before `cutoff` for good (uses the index on `deleted_at`)."""
+    return int((await connection.execute(_PURGE, {"cutoff": cutoff})).rowcount)
+
+
+# --- the chat tools' read of the whole list -------------------------------------------------
+
+
+_RECORDS = {
+    status: select(*_RETURNED)
+    .where(col(Task.user_id) == bindparam("user_id"), col(Task.deleted_at).is_(None))
+    .where(
+        true()
+        if status is TaskStatus.all
+        else col(Task.completed) == (status is TaskStatus.completed)
+    )
+    .order_by(col(Task.created_at).desc(), col(Task.id).desc())
+    for status in TaskStatus
+}
 
 
 async def list_task_records(
     connection: AsyncConnection, user_id: int, status: TaskStatus = TaskStatus.all
 ) -> list[dict[str, Any]]:
-    """The user's tasks, newest first, as plain dicts shaped like `TaskPublic` (read-only use)."""
-    rows = await connection.execute(_RECORD_QUERIES[status], {"user_id": user_id})
-    if connection.dialect.name != "sqlite":  # PostgreSQL's timestamptz keeps its UTC offset
-        return [dict(zip(PUBLIC_COLUMNS, row, strict=True)) for row in rows]
-    records = []
-    for row in rows:
-        values = list(row)
-        for i in _DATETIMES:  # SQLite drops the offset of stored (UTC) times: as `UtcDatetime`
-            if values[i] is not None and values[i].tzinfo is None:
-                values[i] = values[i].replace(tzinfo=UTC)
-        records.append(dict(zip(PUBLIC_COLUMNS, values, strict=True)))
-    return records
-
-
-async def get_task(session: AsyncSession, user_id: int, task_id: int) -> Task | None:
-    """The task if it exists AND belongs to the user; None otherwise (callers answer 404)."""
-    if not 0 < task_id <= ID_MAX:  # cannot exist, and out of range for the INTEGER column
-        return None
-    query = select(Task).where(Task.id == task_id, Task.user_id == user_id)
-    return (await session.exec(query)).first()
-
-
-async def create_task(session: AsyncSession, user_id: int, data: TaskCreate) -> Task:
-    task = Task.model_validate(data, update={"user_id": user_id})
-    session.add(task)
-    await session.flush()  # assigns the id; every other value was set here, no reload needed
-    return task
-
-
-async def update_task(session: AsyncSession, task: Task, changes: TaskUpdate) -> Task:
-    """Apply only the fields the caller sent; keep `completed_at` consistent with `completed`."""
-    values = changes.model_dump(exclude_unset=True)
-    if "completed" in values and values["completed"] != task.completed:
-        task.completed_at = utcnow() if values["completed"] else None
-    for field, value in values.items():
-        setattr(task, field, value)
-    task.updated_at = utcnow()
-    session.add(task)
-    await session.flush()
-    return task
-
-
-async def delete_task(session: AsyncSession, task: Task) -> None:
-    await session.delete(task)
-    await session.flush()
+    """The user's tasks, newest first, as plain dicts shaped like `TaskPublic` (read-only use
+    by the chat; the caller has already established who the user is)."""
+    rows = await connection.execute(_RECORDS[status], {"user_id": user_id})
+    dialect = connection.dialect.name
+    return [_record(row, dialect) for row in rows]

@@ -1,189 +1,229 @@
 """Chat with the assistant, and the stored conversations.
 
-This route owns storage (conversation, bounded history, both turns); `pakaura_api.chat.respond`
-owns the answer and the task actions.
+Thin on purpose: `pakaura_api.chat.chat_turn` reads, answers and stores a turn (`POST /chat`;
+`POST /chat/stream` the same, streamed: see `chat/streaming.py`);
+`repository.conversations` has the queries. This module maps them to HTTP: the per-user and
+per-process limits on turns running at once (429 + `Retry-After`), 404s, and the page headers.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, status
-from sqlalchemy import bindparam, insert, update
-from sqlalchemy import select as sql_select  # sqlmodel's `select` takes at most 4 columns
-from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+import structlog
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pakaura_api.chat import ChatConfig, StoredTurn, respond
-from pakaura_api.deps import CurrentUserId, ReadSessionDep, SessionDep
+from pakaura_api.chat import (
+    ChatBusy,
+    ChatConfig,
+    ChatLimiter,
+    ConversationNotFound,
+    TurnRequest,
+    answer_turn,
+    chat_turn,
+    open_turn,
+)
+from pakaura_api.chat.streaming import EVENT_SCHEMA, HEADERS, MEDIA_TYPE, TurnStream
+from pakaura_api.chat.tools import stored_action
+from pakaura_api.deps import INVALID_TOKEN, CurrentPrincipal, SettingsDep, run_statement
 from pakaura_api.models import (
-    ID_MAX,
-    MESSAGE_MAX,
-    TITLE_MAX,
     ChatRequest,
     ChatResponse,
-    Conversation,
     ConversationPublic,
-    Message,
     MessagePublic,
-    Role,
-    utcnow,
 )
+from pakaura_api.repository import TokenNoLongerValid, conversations
 
+log = structlog.get_logger("pakaura_api")
 router = APIRouter(tags=["chat"], responses={401: {"description": "Missing or invalid token"}})
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such conversation for this user"}
 }
-HISTORY_LIMIT = 20  # turns sent to the assistant: bounds prompt size and latency
-REPLY_STORED_MAX = MESSAGE_MAX * 4  # the column's size: a very long reply must not fail the turn
+BUSY: dict[int | str, dict[str, Any]] = {
+    429: {
+        "description": "Too many chat turns running at once (for this user or this server)",
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+        },
+    }
+}
+CONVERSATIONS_DEFAULT, CONVERSATIONS_MAX = 50, 200
+MESSAGES_DEFAULT, MESSAGES_MAX = 100, 500
 
 
-# A chat turn's own storage is plain SQL from statements built once: the turn is the busiest
-# write, and ORM objects (construction, unit-of-work flush) cost more CPU than its queries.
-_recent = (
-    sql_select(
-        col(Message.id),
-        col(Message.conversation_id),
-        col(Message.role),
-        col(Message.content),
-        col(Message.actions),
+def _engine(request: Request) -> AsyncEngine:
+    """The app's pool in autocommit: each statement of a turn is its own short transaction."""
+    engine: AsyncEngine = request.app.state.autocommit_engine
+    return engine
+
+
+def _busy(error: ChatBusy) -> HTTPException:
+    return HTTPException(
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        error.detail,
+        headers={"Retry-After": str(error.retry_after)},
     )
-    .where(col(Message.conversation_id) == bindparam("conversation_id"))
-    .order_by(col(Message.id).desc())
-    .limit(HISTORY_LIMIT)
-    .subquery("recent")
-)
-# Ownership and history in one round trip: no row at all means "not this user's conversation";
-# a row of NULLs is an owned conversation without messages.
-_OWNED_HISTORY = (
-    sql_select(_recent.c.role, _recent.c.content, _recent.c.actions)
-    .select_from(Conversation)
-    .outerjoin(_recent, _recent.c.conversation_id == col(Conversation.id))
-    .where(
-        col(Conversation.id) == bindparam("conversation_id"),
-        col(Conversation.user_id) == bindparam("user_id"),
-    )
-    .order_by(_recent.c.id.desc())
-)
-_NEW_CONVERSATION = insert(Conversation).returning(col(Conversation.id))
-_TOUCH_CONVERSATION = (
-    update(Conversation)
-    .where(col(Conversation.id) == bindparam("conversation_id"))
-    .values(updated_at=bindparam("now"))
-)
-_ADD_MESSAGES = insert(Message)  # both messages of a turn: one executemany (one pipeline)
 
 
-async def _own_conversation(
-    session: AsyncSession, user_id: int, conversation_id: int
-) -> Conversation:
-    conversation = None
-    if 0 < conversation_id <= ID_MAX:
-        conversation = (
-            await session.exec(
-                select(Conversation).where(
-                    Conversation.id == conversation_id, Conversation.user_id == user_id
-                )
-            )
-        ).first()
-    if conversation is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Conversation not found")
-    return conversation
+def _not_found() -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, "Conversation not found")
 
 
-async def _owned_history(
-    connection: AsyncConnection, user_id: int, conversation_id: int
-) -> list[StoredTurn]:
-    """The conversation's last turns, oldest first; 404 unless it is this user's."""
-    rows: list[Any] = []
-    if 0 < conversation_id <= ID_MAX:
-        params = {"conversation_id": conversation_id, "user_id": user_id}
-        rows = list((await connection.execute(_OWNED_HISTORY, params)).all())
-    if not rows:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Conversation not found")
-    return [StoredTurn(role, content, actions) for role, content, actions in reversed(rows) if role]
-
-
-def _title_from(message: str) -> str:
-    first_line = message.strip().splitlines()[0]
-    return first_line if len(first_line) <= 80 else first_line[:79].rstrip() + "…"
-
-
-@router.post("/chat", responses=NOT_FOUND)
+@router.post("/chat", responses={**NOT_FOUND, **BUSY})
 async def chat(
-    body: ChatRequest, request: Request, session: SessionDep, user_id: CurrentUserId
+    body: ChatRequest, request: Request, principal: CurrentPrincipal, settings: SettingsDep
 ) -> ChatResponse:
     """Send a message; the assistant answers and may add, change or delete the user's tasks."""
     config: ChatConfig = request.app.state.chat_config
-    # One connection, one transaction for the whole turn (the session's: the tools use it too).
-    connection = await session.connection()
-    history: list[StoredTurn] = []
-    if body.conversation_id is not None:
-        history = await _owned_history(connection, user_id, body.conversation_id)
-    answer = await respond(session, user_id, body.message, history, config)
-    now = utcnow()
-    if body.conversation_id is None:
-        values = {"user_id": user_id, "title": _title_from(body.message)[:TITLE_MAX]}
-        created = await connection.execute(
-            _NEW_CONVERSATION, {**values, "created_at": now, "updated_at": now}
-        )
-        new_id = created.scalar_one()
-        assert new_id is not None
-        conversation_id = new_id
-    else:
-        conversation_id = body.conversation_id
-        await connection.execute(
-            _TOUCH_CONVERSATION, {"conversation_id": conversation_id, "now": now}
-        )
-    actions = [action.model_dump(mode="json") for action in answer.actions]
-    turn = {"conversation_id": conversation_id, "created_at": now}
-    await connection.execute(
-        _ADD_MESSAGES,
-        [
-            {**turn, "role": Role.user, "content": body.message, "mode": None, "actions": []},
-            {
-                **turn,
-                "role": Role.assistant,
-                "content": answer.reply[:REPLY_STORED_MAX],
-                "mode": answer.mode,
-                "actions": actions,
-            },
-        ],
-    )
-    # The turn is one transaction: task changes made by the tools (flushed, not committed) and
-    # both messages are stored together, with one COMMIT.
-    await session.commit()
-    return ChatResponse.model_validate(
-        {
-            "conversation_id": conversation_id,
-            "reply": answer.reply,
-            "mode": answer.mode,
-            "actions": actions,
+    limiter: ChatLimiter = request.app.state.chat_limiter
+    turn = TurnRequest(principal, body.message, body.conversation_id, settings.max_tasks_per_user)
+    try:
+        with limiter.turn(principal.user_id):
+            return await chat_turn(_engine(request), config, turn)
+    except ChatBusy as error:
+        raise _busy(error) from None
+    except (ConversationNotFound, conversations.ConversationGone):
+        raise _not_found() from None
+
+
+def _page_header(name: str, description: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {
+            "headers": {name: {"description": description, "schema": {"type": "integer"}}},
         }
-    )
+    }
 
 
-@router.get("/conversations")
+@router.get(
+    "/conversations",
+    responses=_page_header("X-Next-Offset", "The next page's offset; only when more exist"),
+)
 async def list_conversations(
-    session: ReadSessionDep, user_id: CurrentUserId
+    request: Request,
+    response: Response,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=CONVERSATIONS_MAX)] = CONVERSATIONS_DEFAULT,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[ConversationPublic]:
-    """The user's conversations, most recently active first."""
-    rows = await session.exec(
-        select(Conversation)
-        .where(Conversation.user_id == user_id)
-        .order_by(col(Conversation.updated_at).desc(), col(Conversation.id).desc())
-    )
-    return [ConversationPublic.model_validate(row) for row in rows.all()]
+    """The user's conversations, most recently active first, `limit` at a time."""
+
+    async def read(connection: AsyncConnection) -> tuple[list[dict[str, Any]], bool]:
+        return await conversations.conversation_page(connection, principal, limit, offset)
+
+    page, more = await run_statement(request, read, read_only=True)
+    if more:
+        response.headers["X-Next-Offset"] = str(offset + limit)
+    return [ConversationPublic.model_validate(row) for row in page]
 
 
-@router.get("/conversations/{conversation_id}/messages", responses=NOT_FOUND)
+@router.get(
+    "/conversations/{conversation_id}/messages",
+    responses={
+        **NOT_FOUND,
+        **_page_header(
+            "X-Next-Before", "Pass as `before` for older messages; only when older ones exist"
+        ),
+    },
+)
 async def list_messages(
-    conversation_id: int, session: ReadSessionDep, user_id: CurrentUserId
+    conversation_id: int,
+    request: Request,
+    response: Response,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=MESSAGES_MAX)] = MESSAGES_DEFAULT,
+    before: Annotated[int | None, Query(ge=1, description="Only messages older than this")] = None,
 ) -> list[MessagePublic]:
-    """The stored turns of one conversation, oldest first, with each answer's mode and actions."""
-    await _own_conversation(session, user_id, conversation_id)
-    rows = await session.exec(
-        select(Message).where(Message.conversation_id == conversation_id).order_by(col(Message.id))
-    )
-    return [MessagePublic.model_validate(row) for row in rows.all()]
+    """The newest `limit` messages (older than `before` when given), oldest first, with each
+    answer's mode and actions."""
+
+    async def read(connection: AsyncConnection) -> tuple[list[dict[str, Any]], bool] | None:
+        return await conversations.message_page(
+            connection, principal, conversation_id, limit, before
+        )
+
+    found = await run_statement(request, read, read_only=True)
+    if found is None:
+        raise _not_found()
+    page, older = found
+    if older and page:
+        response.headers["X-Next-Before"] = str(page[0]["id"])
+    return [
+        MessagePublic.model_validate(
+            {**row, "actions": [stored_action(action) for action in row["actions"]]}
+        )
+        for row in page
+    ]
+
+
+# Streamed turns run in tasks of their own (see `chat/streaming.py`); kept here until they end.
+_STREAMED_TURNS: set[asyncio.Task[None]] = set()
+STREAM_EVENTS = (
+    "`meta` {conversation_id, mode} first; `delta` {text} (any number); `action` "
+    "(ActionPublic, as each task change is applied); `done` (ChatResponse) last, or `error` "
+    "{status, detail} when the turn fails after the stream began."
+)
+
+
+@router.post(
+    "/chat/stream",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": f"Server-sent events: {STREAM_EVENTS}",
+            "content": {MEDIA_TYPE: {"schema": EVENT_SCHEMA}},
+        },
+        **NOT_FOUND,
+        **BUSY,
+    },
+)
+async def chat_stream(
+    body: ChatRequest, request: Request, principal: CurrentPrincipal, settings: SettingsDep
+) -> StreamingResponse:
+    """Like `POST /chat`, with the answer streamed as it is written (server-sent events); the
+    stored conversation is the same. Closing the stream stops the turn after the tool call
+    being applied, and the conversation keeps what was done."""
+    config: ChatConfig = request.app.state.chat_config
+    limiter: ChatLimiter = request.app.state.chat_limiter
+    engine = _engine(request)
+    turn = TurnRequest(principal, body.message, body.conversation_id, settings.max_tasks_per_user)
+    try:
+        limiter.acquire(principal.user_id)
+    except ChatBusy as error:
+        raise _busy(error) from None
+    try:
+        opened = await open_turn(engine, config, turn, start_conversation=True)
+    except ConversationNotFound:
+        limiter.release(principal.user_id)
+        raise _not_found() from None
+    except BaseException:
+        limiter.release(principal.user_id)
+        raise
+    assert opened.conversation_id is not None
+    stream = TurnStream(opened.conversation_id, opened.mode)
+
+    async def run() -> None:
+        try:
+            stream.done(await answer_turn(engine, config, opened, stream))
+        except conversations.ConversationGone:
+            stream.error(404, "Conversation not found")
+        except TokenNoLongerValid:
+            stream.error(401, INVALID_TOKEN)
+        except (DBAPIError, PoolTimeoutError) as error:
+            log.warning("chat.stream.database_unavailable", error=type(error).__name__)
+            stream.error(503, "Database temporarily unavailable")
+        except Exception:
+            log.exception("chat.stream.failed")
+            stream.error(500, "The reply failed; please try again")
+        finally:
+            limiter.release(principal.user_id)
+            stream.close()
+
+    task = asyncio.create_task(run())
+    _STREAMED_TURNS.add(task)
+    task.add_done_callback(_STREAMED_TURNS.discard)
+    return StreamingResponse(stream.events(), media_type=MEDIA_TYPE, headers=HEADERS)

@@ -1,16 +1,22 @@
-"""The signed-in user's tasks. Storage (and the per-user scoping) lives in `repository.py`."""
+"""The signed-in user's tasks. Storage (and the per-user scoping) lives in `repository/tasks.py`.
+
+Every route here is ONE database statement with the token check folded in (`CurrentPrincipal`
+plus `repository.tokens`): no separate "is this token still valid" query, no BEGIN/COMMIT.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import timedelta
+from typing import Annotated, Any
 
 import pydantic_core
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pakaura_api import repository
-from pakaura_api.deps import CurrentUserId, ReadSessionDep, SessionDep, read_connection
-from pakaura_api.models import Task, TaskCreate, TaskPublic, TaskUpdate
-from pakaura_api.terms import TaskStatus
+from pakaura_api.deps import CurrentPrincipal, SettingsDep, run_statement
+from pakaura_api.models import ID_MAX, TaskCreate, TaskPublic, TaskUpdate, utcnow
+from pakaura_api.terms import TaskSort, TaskStatus
 
 router = APIRouter(
     prefix="/tasks",
@@ -18,55 +24,135 @@ router = APIRouter(
     responses={401: {"description": "Missing or invalid token"}},
 )
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such task for this user"}}
+PAGE_DEFAULT, PAGE_MAX = 100, 500
+NEXT_OFFSET = "X-Next-Offset"
 
 
-async def _own_task(session: SessionDep, user_id: int, task_id: int) -> Task:
-    task = await repository.get_task(session, user_id, task_id)
-    if task is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Task not found")
-    return task
+def _json(value: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    # Rows already shaped like TaskPublic (typed by their columns) go straight to JSON bytes;
+    # validating them again through `response_model` doubled the CPU of the list.
+    return Response(
+        pydantic_core.to_json(value),
+        status_code=status_code,
+        media_type="application/json",
+        headers=headers,
+    )
 
 
-@router.get("", response_model=list[TaskPublic])
+def _not_found() -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, "Task not found")
+
+
+@router.get(
+    "",
+    response_model=list[TaskPublic],
+    responses={
+        200: {
+            "headers": {
+                NEXT_OFFSET: {
+                    "description": "The offset of the next page; present only when one exists.",
+                    "schema": {"type": "integer"},
+                }
+            }
+        }
+    },
+)
 async def list_tasks(
-    request: Request, user_id: CurrentUserId, status: TaskStatus = TaskStatus.all
+    request: Request,
+    principal: CurrentPrincipal,
+    status: TaskStatus = TaskStatus.all,
+    sort: TaskSort = TaskSort.created,
+    limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = PAGE_DEFAULT,
+    offset: Annotated[int, Query(ge=0, le=ID_MAX)] = 0,
 ) -> Response:
-    """The user's tasks, newest first, optionally only pending or completed ones."""
-    # The busiest request: rows already shaped like TaskPublic (typed by their columns) go
-    # straight to JSON bytes; validating them again through `response_model` doubled the CPU.
-    # `response_model` still documents the shape in OpenAPI.
-    async with read_connection(request) as connection:
-        records = await repository.list_task_records(connection, user_id, status)
-    return Response(pydantic_core.to_json(records), media_type="application/json")
+    """One page of the user's tasks (newest first by default; `sort=due`: soonest due first,
+    undated last; `sort=priority`: high first). Header `X-Next-Offset` when more exist."""
+
+    async def read(connection: AsyncConnection) -> list[dict[str, Any]]:
+        return await repository.list_page(connection, principal, status, sort, limit, offset)
+
+    records = await run_statement(request, read, read_only=True)
+    headers = None
+    if len(records) > limit:
+        records = records[:limit]
+        headers = {NEXT_OFFSET: str(offset + limit)}
+    return _json(records, headers=headers)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
-async def create_task(body: TaskCreate, session: SessionDep, user_id: CurrentUserId) -> TaskPublic:
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TaskPublic,
+    responses={409: {"description": "The user already has MAX_TASKS_PER_USER tasks"}},
+)
+async def create_task(
+    body: TaskCreate, request: Request, principal: CurrentPrincipal, settings: SettingsDep
+) -> Response:
     """Add a task."""
-    task = await repository.create_task(session, user_id, body)
-    await session.commit()  # the request is the transaction (repository functions only flush)
-    return TaskPublic.model_validate(task)
+
+    async def insert(connection: AsyncConnection) -> dict[str, Any]:
+        return await repository.create_record(
+            connection, principal, body, settings.max_tasks_per_user
+        )
+
+    return _json(await run_statement(request, insert, read_only=False), status_code=201)
 
 
-@router.get("/{task_id}", responses=NOT_FOUND)
-async def get_task(task_id: int, session: ReadSessionDep, user_id: CurrentUserId) -> TaskPublic:
+@router.get("/{task_id}", response_model=TaskPublic, responses=NOT_FOUND)
+async def get_task(task_id: int, request: Request, principal: CurrentPrincipal) -> Response:
     """One task."""
-    return TaskPublic.model_validate(await _own_task(session, user_id, task_id))
+
+    async def read(connection: AsyncConnection) -> dict[str, Any] | None:
+        return await repository.get_record(connection, principal, task_id)
+
+    record = await run_statement(request, read, read_only=True)
+    if record is None:
+        raise _not_found()
+    return _json(record)
 
 
-@router.patch("/{task_id}", responses=NOT_FOUND)
+@router.patch("/{task_id}", response_model=TaskPublic, responses=NOT_FOUND)
 async def update_task(
-    task_id: int, body: TaskUpdate, session: SessionDep, user_id: CurrentUserId
-) -> TaskPublic:
+    task_id: int, body: TaskUpdate, request: Request, principal: CurrentPrincipal
+) -> Response:
     """Change some fields of a task (send `completed` to complete or reopen it)."""
-    task = await repository.update_task(session, await _own_task(session, user_id, task_id), body)
-    await session.commit()
-    return TaskPublic.model_validate(task)
+
+    async def change(connection: AsyncConnection) -> dict[str, Any] | None:
+        return await repository.update_record(connection, principal, task_id, body)
+
+    record = await run_statement(request, change, read_only=False)
+    if record is None:
+        raise _not_found()
+    return _json(record)
 
 
 @router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def delete_task(task_id: int, session: SessionDep, user_id: CurrentUserId) -> Response:
-    """Delete a task."""
-    await repository.delete_task(session, await _own_task(session, user_id, task_id))
-    await session.commit()
+async def delete_task(task_id: int, request: Request, principal: CurrentPrincipal) -> Response:
+    """Delete a task. Restorable for `UNDO_WINDOW_SECONDS` (`POST /tasks/{id}/restore`)."""
+
+    async def soft_delete(connection: AsyncConnection) -> bool:
+        return await repository.soft_delete_record(connection, principal, task_id)
+
+    if not await run_statement(request, soft_delete, read_only=False):
+        raise _not_found()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{task_id}/restore",
+    response_model=TaskPublic,
+    responses={404: {"description": "No such deleted task, or the undo window has passed"}},
+)
+async def restore_task(
+    task_id: int, request: Request, principal: CurrentPrincipal, settings: SettingsDep
+) -> Response:
+    """Undo a delete within the undo window (`UNDO_WINDOW_SECONDS`, default 60)."""
+    cutoff = utcnow() - timedelta(seconds=settings.undo_window_seconds)
+
+    async def restore(connection: AsyncConnection) -> dict[str, Any] | None:
+        return await repository.restore_record(connection, principal, task_id, cutoff)
+
+    record = await run_statement(request, restore, read_only=False)
+    if record is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "No deleted task to restore")
+    return _json(record)

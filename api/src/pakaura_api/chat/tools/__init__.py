@@ -1,7 +1,9 @@
 """The chat tools, shared by the AI tool loop and the demo assistant.
 
-`execute` is the single entry point: it validates raw arguments (from the model or the demo
-parser) with the tool's input model, so malformed arguments become an error result, never a crash.
+`TOOLS` is the registry: adding a tool is writing its module (one `Tool` record) and adding it to
+the tuple below; see "Adding a chat tool" in api/README.md. `execute` is the single entry point:
+it validates raw arguments (from the model or the demo parser) with the tool's input model, so
+malformed arguments become an error result, never a crash.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import json
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pakaura_api.chat.tools import (
     add_task,
@@ -20,8 +21,12 @@ from pakaura_api.chat.tools import (
     reopen_task,
     update_task,
 )
-from pakaura_api.chat.tools.base import Tool, ToolResult
+from pakaura_api.chat.tools.access import TaskAccess
+from pakaura_api.chat.tools.base import DemoCall, Tool, ToolResult
+from pakaura_api.chat.wording import either
+from pakaura_api.models import ActionEffect, ActionPublic
 
+# In the order the help and the model list them.
 TOOLS: dict[str, Tool[Any]] = {
     tool.name: tool
     for tool in (
@@ -36,6 +41,24 @@ TOOLS: dict[str, Tool[Any]] = {
 
 # Built once: the same list goes into every model request.
 COHERE_TOOLS: list[dict[str, Any]] = [tool.cohere_definition() for tool in TOOLS.values()]
+# The order in which the demo assistant tries the tools' phrasings.
+DEMO_ORDER: tuple[Tool[Any], ...] = tuple(sorted(TOOLS.values(), key=lambda tool: tool.demo_rank))
+# "add, list, complete, … and delete": completes "I can … tasks".
+ABILITIES = either([tool.can for tool in TOOLS.values()], "and")
+
+
+def action(name: str, arguments: dict[str, Any], result: ToolResult) -> ActionPublic:
+    """A tool call as the turn reports it, with the tool's effect on the task list."""
+    return ActionPublic(tool=name, effect=TOOLS[name].effect, arguments=arguments, result=result)
+
+
+def stored_action(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored action as served: turns stored before actions carried `effect` get their tool's
+    (an unknown tool changed nothing the web app can apply)."""
+    if "effect" in stored:
+        return stored
+    tool = TOOLS.get(str(stored.get("tool")))
+    return {**stored, "effect": tool.effect if tool else ActionEffect.none}
 
 
 def parse_arguments(raw: str | dict[str, Any] | None) -> dict[str, Any] | str:
@@ -68,9 +91,9 @@ def is_change(tool_name: str, result: ToolResult) -> bool:
 
 
 async def execute(
-    session: AsyncSession, user_id: int, name: str, raw_arguments: str | dict[str, Any] | None
+    access: TaskAccess, name: str, raw_arguments: str | dict[str, Any] | None
 ) -> tuple[dict[str, Any], ToolResult]:
-    """Run tool `name` for `user_id`; returns (the parsed arguments, the result)."""
+    """Run tool `name` on `access.user_id`'s tasks; returns (the parsed arguments, the result)."""
     arguments = parse_arguments(raw_arguments)
     if isinstance(arguments, str):
         return {"raw": str(raw_arguments)[:500]}, {"ok": False, "error": arguments}
@@ -81,7 +104,20 @@ async def execute(
         validated: BaseModel = tool.input_model.model_validate(arguments)
     except ValidationError as exc:
         return arguments, {"ok": False, "error": _validation_message(exc)}
-    return arguments, await tool.run(session, user_id, validated)
+    return arguments, await tool.run(access, validated)
 
 
-__all__ = ["COHERE_TOOLS", "TOOLS", "Tool", "ToolResult", "execute", "is_change"]
+__all__ = [
+    "ABILITIES",
+    "COHERE_TOOLS",
+    "DEMO_ORDER",
+    "TOOLS",
+    "DemoCall",
+    "TaskAccess",
+    "Tool",
+    "ToolResult",
+    "action",
+    "execute",
+    "is_change",
+    "stored_action",
+]

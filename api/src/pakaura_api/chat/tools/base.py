@@ -7,19 +7,19 @@ A tool is a typed Pydantic input model plus an async function that acts on ONE u
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from pakaura_api.models import TITLE_MAX, Task
+from pakaura_api.chat.tools.access import TaskAccess
+from pakaura_api.models import TITLE_MAX, ActionEffect
 
 ToolResult = dict[str, Any]
-PriorityName = Literal["low", "medium", "high"]
 
 InputT = TypeVar("InputT", bound=BaseModel)
 
@@ -50,14 +50,55 @@ class TaskReference(ToolInput):
 
 
 @dataclass(frozen=True)
+class DemoCall:
+    """A tool call the demo assistant read from a message (pure parsing, no I/O yet).
+
+    For tools acting on one task (input model `TaskReference`), `reference` is the task as the
+    user typed it, or None for "it"/"that" (the task the conversation last acted on).
+    """
+
+    tool: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+    reference: str | None = None
+
+
+# A tool's demo phrasings: the calls a normalised message asks for (several = alternative
+# readings, e.g. the splits of "rename talk to mom to call mom"), or None when none match.
+DemoParser = Callable[[str, date], list[DemoCall] | None]
+# One sentence about a successful result: (arguments, result, today) -> text.
+Describer = Callable[[dict[str, Any], ToolResult, date], str]
+
+
+@dataclass(frozen=True)
 class Tool(Generic[InputT]):
+    """Everything about one chat tool. Register it in `TOOLS` (tools/__init__.py) and the model's
+    tool list, the system prompt, the help and "didn't catch that" texts, the demo assistant's
+    routing and the description of its changes all follow from this record."""
+
     name: str
+    # For the model (Cohere `function.description`).
     description: str
     input_model: type[InputT]
-    run: Callable[[AsyncSession, int, InputT], Awaitable[ToolResult]]
+    run: Callable[[TaskAccess, InputT], Awaitable[ToolResult]]
+    # What a successful call does to the task list (`ActionPublic.effect`).
+    effect: ActionEffect
+    # What the assistant can do with it, completing "I can ... tasks" (prompt, help, unknown).
+    can: str
+    # Phrasings the demo assistant understands, shown in the help (a test routes each one).
+    examples: tuple[str, ...]
+    describe: Describer
+    demo_parse: DemoParser
+    # The demo assistant tries tools' phrasings lowest rank first: more specific ones first
+    # ("mark X as not done" is a reopen before it is a completion).
+    demo_rank: int
     destructive: bool = False
-    # Read-only tools never appear in a turn's `actions` (those list task changes only).
-    changes_tasks: bool = True
+    # Whether it looks at existing tasks: the demo assistant then reads the user's tasks in the
+    # turn's one read, beforehand (add_task never does: one round trip less).
+    reads_tasks: bool = True
+
+    @property
+    def changes_tasks(self) -> bool:
+        return self.effect is not ActionEffect.none
 
     def parameters(self) -> dict[str, Any]:
         return self.input_model.model_json_schema(schema_generator=_ModelFacingSchema)
@@ -90,7 +131,7 @@ class _ModelFacingSchema(GenerateJsonSchema):
         return False
 
     def generate(self, schema: Any, mode: Any = "validation") -> JsonSchemaValue:
-        result = super().generate(schema, mode)
+        result = _inline(super().generate(schema, mode))
         result.pop("title", None)
         for prop in result.get("properties", {}).values():
             if prop.get("default", ...) is None:
@@ -98,36 +139,47 @@ class _ModelFacingSchema(GenerateJsonSchema):
         return result
 
 
-def task_summary(task: Task) -> dict[str, Any]:
+def _inline(schema: JsonSchemaValue) -> JsonSchemaValue:
+    """Definitions (the shared enums) written out where they are used: no `$ref` for a model."""
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                target = dict(definitions[node["$ref"].rsplit("/", 1)[-1]])
+                target.pop("title", None)
+                node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    inlined: JsonSchemaValue = resolve(schema)
+    return inlined
+
+
+def task_summary(row: Mapping[str, Any]) -> dict[str, Any]:
     """The task as tools report it (and as the UI/model reads it)."""
+    due_date = row["due_date"]
     return {
-        "id": task.id,
-        "title": task.title,
-        "description": task.description,
-        "priority": str(task.priority),
-        "due_date": task.due_date.isoformat() if task.due_date else None,
-        "completed": task.completed,
-    }
-
-
-def record_summary(record: dict[str, Any]) -> dict[str, Any]:
-    """`task_summary` of a row from `repository.list_task_records`."""
-    due_date = record["due_date"]
-    return {
-        "id": record["id"],
-        "title": record["title"],
-        "description": record["description"],
-        "priority": str(record["priority"]),
+        "id": row["id"],
+        "title": row["title"],
+        "description": row["description"],
+        "priority": str(row["priority"]),
         "due_date": due_date.isoformat() if due_date else None,
-        "completed": record["completed"],
+        "completed": row["completed"],
     }
 
 
-def ok(task: Task, **extra: Any) -> ToolResult:
+# A task that was there when the tool looked and gone when it wrote (deleted meanwhile).
+GONE = "That task was just deleted."
+
+
+def ok(task: Mapping[str, Any], **extra: Any) -> ToolResult:
     return {"ok": True, "task": task_summary(task), **extra}
 
 
-def error(message: str, candidates: list[Task] | None = None) -> ToolResult:
+def error(message: str, candidates: list[dict[str, Any]] | None = None) -> ToolResult:
     result: ToolResult = {"ok": False, "error": message}
     if candidates:
         result["candidates"] = [task_summary(task) for task in candidates]

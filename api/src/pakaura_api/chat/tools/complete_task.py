@@ -2,28 +2,70 @@
 
 from __future__ import annotations
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+import re
+from datetime import date
+from typing import Any
 
-from pakaura_api import repository
-from pakaura_api.chat.tools.base import TaskReference, Tool, ToolResult, error, ok
+from pakaura_api.chat.demo.text import NOCASE, NOT_A_QUESTION, reference
+from pakaura_api.chat.tools.access import TaskAccess
+from pakaura_api.chat.tools.base import GONE, DemoCall, TaskReference, Tool, ToolResult, error, ok
 from pakaura_api.chat.tools.resolve import resolve
-from pakaura_api.models import TaskUpdate
+from pakaura_api.chat.wording import quoted_title
+from pakaura_api.models import ActionEffect, TaskUpdate
 
 
 class CompleteTaskInput(TaskReference):
     pass
 
 
-async def run(session: AsyncSession, user_id: int, args: CompleteTaskInput) -> ToolResult:
+async def run(access: TaskAccess, args: CompleteTaskInput) -> ToolResult:
     found = await resolve(
-        session, user_id, args.task_id, args.title, prefer=lambda task: not task.completed
+        access, args.task_id, args.title, prefer=lambda task: not task["completed"]
     )
     if found.task is None:
         return error(found.error or "Task not found.", found.candidates)
-    if found.task.completed:
+    if found.task["completed"]:
         return ok(found.task, changed=False, note="The task was already completed.")
-    task = await repository.update_task(session, found.task, TaskUpdate(completed=True))
-    return ok(task, changed=True)
+    task = await access.update(found.task["id"], TaskUpdate(completed=True))
+    return ok(task, changed=True) if task else error(GONE)
+
+
+def describe(arguments: dict[str, Any], result: ToolResult, today: date) -> str:
+    if result.get("changed") is False:
+        return f"{quoted_title(result)} is already done."
+    return f'Marked {quoted_title(result)} as done. Say "undo" to reopen it.'
+
+
+# --- demo phrasings ----------------------------------------------------------------------------
+
+_COMPLETE = [
+    re.compile(
+        r"^(?:mark|set|flag|tick|check)\s+(?P<ref>.+?)\s+(?:as\s+)?"
+        r"(?:done|complete|completed|finished|off)$",
+        NOCASE,
+    ),
+    re.compile(
+        r"^(?:complete|finish|finished|close|check\s+off|tick\s+off|cross\s+off|done\s+with|"
+        r"i(?:'ve|\s+have)?\s+(?:done|finished|completed)|i\s+did|"
+        r"i(?:'m|\s+am)\s+(?:done|finished)\s+with|i\s+just\s+(?:finished|completed|did))"
+        r"\s+(?P<ref>.+)$",
+        NOCASE,
+    ),
+    re.compile(r"^done\s*[:\-]\s*(?P<ref>.+)$", NOCASE),
+    re.compile(
+        rf"^{NOT_A_QUESTION}(?P<ref>.+?)\s+(?:is|are|was)\s+(?:now\s+|all\s+)?"
+        r"(?:done|complete|completed|finished)$",
+        NOCASE,
+    ),
+]
+
+
+def demo_parse(text: str, today: date) -> list[DemoCall] | None:
+    for pattern in _COMPLETE:
+        found = pattern.match(text)
+        if found and found["ref"].strip():
+            return [DemoCall("complete_task", reference=reference(found["ref"]))]
+    return None
 
 
 TOOL = Tool(
@@ -33,4 +75,10 @@ TOOL = Tool(
     ),
     input_model=CompleteTaskInput,
     run=run,
+    effect=ActionEffect.upsert,
+    can="complete",
+    examples=("Mark buy milk as done",),
+    describe=describe,
+    demo_parse=demo_parse,
+    demo_rank=20,  # after reopen: "mark X as not done" is a reopen
 )

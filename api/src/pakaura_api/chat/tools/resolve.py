@@ -7,6 +7,7 @@ of several reports), so the rules are strict:
    MATCH_MARGIN points ahead of the runner-up;
 3. several plausible tasks -> no action, the candidates are returned so the caller can ask;
 4. nothing plausible -> no action, "not found".
+`Resolution.exact` tells rule 1 (or an id) from rule 2: deleting asks first unless it is exact.
 """
 
 from __future__ import annotations
@@ -16,10 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, utils
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from pakaura_api import repository
-from pakaura_api.models import Task
+from pakaura_api.chat.tools.access import Record, TaskAccess
 
 MATCH_THRESHOLD = 75.0
 MATCH_MARGIN = 10.0
@@ -72,31 +71,33 @@ def _score(query: str, query_words: list[str], title: str) -> float:
 
 @dataclass
 class Resolution:
-    task: Task | None = None
-    candidates: list[Task] = field(default_factory=list)
+    task: Record | None = None
+    candidates: list[Record] = field(default_factory=list)
     error: str | None = None
+    # The task was named exactly (its id, or its whole title): destructive tools act only then.
+    exact: bool = False
 
 
-def match(reference: str, tasks: Sequence[Task]) -> Resolution:
+def match(reference: str, tasks: Sequence[Record]) -> Resolution:
     """Pure matching of a free-text reference against the user's tasks (see module rules)."""
     raw = reference.strip().casefold()
     cleaned = clean_reference(reference)
     if not cleaned:
         return Resolution(error="Which task do you mean?")
     for wanted in dict.fromkeys([raw, cleaned.casefold()]):
-        exact = [task for task in tasks if task.title.strip().casefold() == wanted]
+        exact = [task for task in tasks if task["title"].strip().casefold() == wanted]
         if len(exact) == 1:
-            return Resolution(task=exact[0])
+            return Resolution(task=exact[0], exact=True)
         if len(exact) > 1:
             return Resolution(
-                candidates=exact, error=f'Several tasks are called "{exact[0].title}".'
+                candidates=exact, error=f'Several tasks are called "{exact[0]["title"]}".'
             )
 
     if len(cleaned) < MIN_FUZZY_LENGTH:
         return Resolution(error=f'I couldn\'t find a task called "{cleaned}".')
     query_words = _words(cleaned)
     scored = sorted(
-        ((task, _score(cleaned, query_words, task.title)) for task in tasks),
+        ((task, _score(cleaned, query_words, task["title"])) for task in tasks),
         key=lambda pair: pair[1],
         reverse=True,
     )
@@ -114,11 +115,10 @@ def match(reference: str, tasks: Sequence[Task]) -> Resolution:
 
 
 async def resolve(
-    session: AsyncSession,
-    user_id: int,
+    access: TaskAccess,
     task_id: int | None,
     title: str | None,
-    prefer: Callable[[Task], bool] | None = None,
+    prefer: Callable[[Record], bool] | None = None,
 ) -> Resolution:
     """Find the user's task by id or by title reference; never another user's task.
 
@@ -126,12 +126,11 @@ async def resolve(
     with the same name also exists); it never turns a miss into a hit.
     """
     if task_id is not None:
-        task = await repository.get_task(session, user_id, task_id)
+        task = await access.get(task_id)
         if task is None:
             return Resolution(error=f"There is no task #{task_id}.")
-        return Resolution(task=task)
-    tasks = await repository.list_tasks(session, user_id)
-    resolution = match(title or "", tasks)
+        return Resolution(task=task, exact=True)
+    resolution = match(title or "", await access.all())
     if resolution.task is None and prefer is not None and resolution.candidates:
         preferred = [task for task in resolution.candidates if prefer(task)]
         if len(preferred) == 1:

@@ -1,0 +1,1 @@
+"""Resilience suite: attacks and faults against real servers on loopback (see conftest.py)."""
