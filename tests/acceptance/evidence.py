@@ -15,6 +15,7 @@ from pathlib import Path
 from support import INSTANCE, RELEASE, Cluster, tool
 
 TIMEOUT = 60
+INGRESS_NAMESPACE = "ingress-nginx"
 
 
 def directory_name(test_name: str) -> str:
@@ -56,7 +57,7 @@ def _containers(cluster: Cluster) -> list[tuple[str, str]]:
 
 def export(cluster: Cluster, directory: Path) -> list[Path]:
     """Events, resources, `describe` of the release's pods, current and previous logs of each
-    container, and `helm history`; returns the files written."""
+    container, `helm history`, and the ingress controller's logs; returns the files written."""
     directory.mkdir(parents=True, exist_ok=True)
     helm = tool("helm") or "helm"
     context = ["--kube-context", cluster.context] if cluster.context else []
@@ -70,6 +71,17 @@ def export(cluster: Cluster, directory: Path) -> list[Path]:
             cluster, [helm, "history", RELEASE, "-n", cluster.namespace, *context]
         ),
     }
+    # the ingress controller's view (502s, timeouts) when it runs where the suite expects it
+    controller = _capture(
+        cluster, cluster.kubectl_argv("-n", INGRESS_NAMESPACE, "get", "pods", "-o", "name")
+    )
+    for name in controller.split("\n[exit", 1)[0].split():
+        files[f"ingress-{name.removeprefix('pod/')}.txt"] = _capture(
+            cluster,
+            cluster.kubectl_argv(
+                "-n", INGRESS_NAMESPACE, "logs", name, "--all-containers", "--tail=2000"
+            ),
+        )
     for pod, container in _containers(cluster):
         for suffix, extra in (("", []), ("-previous", ["--previous"])):
             files[f"logs-{pod}-{container}{suffix}.txt"] = _kubectl(

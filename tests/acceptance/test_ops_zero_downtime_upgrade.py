@@ -64,10 +64,11 @@ def _under_load(release: Cluster, url: str, token: str, *task_args: str) -> tupl
 
 def _assert_no_failures(what: str, report: LoadReport) -> None:
     print(f"{what}: {report.summary()}; statuses {dict(report.statuses)}")
+    failures = f"{what}: {report.summary()}; first failures:\n" + "\n".join(report.examples)
+    assert report.server_errors == 0, failures
+    assert report.failed == 0, failures
     assert report.seconds >= MINIMUM_SECONDS
     assert report.rate >= REQUIRED_RATE, f"the loop ran too slowly: {report.summary()}"
-    assert report.server_errors == 0, "\n".join(report.examples)
-    assert report.failed == 0, "\n".join(report.examples)
 
 
 def test_upgrade_and_rollback_replace_every_pod_without_a_failed_request(
