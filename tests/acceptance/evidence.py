@@ -62,7 +62,15 @@ def export(cluster: Cluster, directory: Path) -> list[Path]:
     helm = tool("helm") or "helm"
     context = ["--kube-context", cluster.context] if cluster.context else []
     files = {
-        "events.txt": _kubectl(cluster, "get", "events", "--sort-by=.lastTimestamp", "-o", "wide"),
+        "events.txt": _kubectl(
+            cluster,
+            "get",
+            "events",
+            "--sort-by=.metadata.creationTimestamp",
+            "-o",
+            "custom-columns=CREATED:.metadata.creationTimestamp,LAST:.lastTimestamp,"
+            "TYPE:.type,REASON:.reason,OBJECT:.involvedObject.name,MESSAGE:.message",
+        ),
         "resources.txt": _kubectl(
             cluster, "get", "all,pvc,ingress,endpoints,jobs,pdb", "-o", "wide"
         ),

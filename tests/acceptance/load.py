@@ -7,6 +7,7 @@ import collections
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import TracebackType
 
 import requests
@@ -74,7 +75,10 @@ class Load:
                 self.report.server_errors += int(server_error)
                 if len(self.report.examples) < 20:
                     moment = time.monotonic() - self._started
-                    self.report.examples.append(f"t+{moment:.1f}s GET {path}: {failure}")
+                    wall = datetime.now(UTC).strftime("%H:%M:%S.%f")[:-4]
+                    self.report.examples.append(
+                        f"t+{moment:.1f}s (answer at {wall} UTC) GET {path}: {failure}"
+                    )
 
     def _work(self, offset: int) -> None:
         session = requests.Session()
