@@ -77,6 +77,7 @@ OFFERED = pytest.StashKey[set[str]]()
 FIGURES = pytest.StashKey[dict[str, Any]]()
 DESELECTED = pytest.StashKey[dict[str, int]]()
 CLUSTER = pytest.StashKey[Cluster]()  # the cluster under test, for the failure-evidence hook
+EXPORTED = pytest.StashKey[set[str]]()  # tests whose failure evidence was written
 
 
 def _stop(config: pytest.Config, message: str) -> None:
@@ -311,10 +312,17 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """On failure, the cluster's state for that test under artifacts/acceptance/<test>/."""
     report = yield
-    if report.failed and item.config.stash.get(CLUSTER, None) is not None:
+    exported = item.config.stash.setdefault(EXPORTED, set())
+    if (
+        report.failed
+        and item.config.stash.get(CLUSTER, None) is not None
+        and item.nodeid not in exported  # once per test (setup, call and teardown may all fail)
+    ):
+        exported.add(item.nodeid)
         directory = ARTIFACTS / evidence.directory_name(item.name)
-        if not directory.exists():  # once per test (setup, call and teardown may all fail)
-            written = evidence.export(item.config.stash[CLUSTER], directory)
+        shutil.rmtree(directory, ignore_errors=True)  # nothing left from an earlier run
+        written = evidence.export(item.config.stash[CLUSTER], directory)
+        if written:
             report.sections.append(
                 (
                     "failure evidence",
