@@ -214,9 +214,11 @@ class InClusterLoad:
         return str(pod.status.phase)
 
     def _log(self) -> str:
-        return str(
-            self.cluster.core.read_namespaced_pod_log(self.name, self.cluster.namespace) or ""
-        )
+        try:
+            text = self.cluster.core.read_namespaced_pod_log(self.name, self.cluster.namespace)
+        except client.ApiException:  # the container has not started yet
+            return ""
+        return str(text or "")
 
     def __enter__(self) -> InClusterLoad:
         self.cluster.core.create_namespaced_pod(self.cluster.namespace, self._pod())
