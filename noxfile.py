@@ -101,9 +101,12 @@ def resilience(session: nox.Session) -> None:
     (apt `postgresql`); every loop is bounded in count and time; each test prints its figures."""
     install_api(session)
     install_locked(session, "api-test")
+    web_attacks = "tests/resilience/test_webapp_limits.py"
+    session.log(f"deselected {web_attacks}: it needs the built web app; `nox -s frontend` runs it")
     session.run(
         "pytest",
         "tests/resilience",
+        f"--ignore={web_attacks}",
         "-p",
         "no:cacheprovider",
         "-s",
@@ -248,8 +251,9 @@ def acceptance_control_plane(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def frontend(session: nox.Session) -> None:
     """The web app: npm ci, eslint, tsc, vitest, production build; then the browser e2e suite
-    (Debian's /usr/bin/chromium) against the real API + a throw-away PostgreSQL database, and the
-    figures (first-load JS, start -> first 200, RSS). `-- <pytest args>` goes to pytest."""
+    (Debian's /usr/bin/chromium) against the real API + a throw-away PostgreSQL database, the
+    web app's attack tests (tests/resilience/test_webapp_limits.py) and the figures (first-load
+    JS, start -> first 200, RSS). `-- <pytest args>` goes to the browser suite's pytest."""
     env = {"NEXT_TELEMETRY_DISABLED": "1"}
     with session.chdir(ROOT / "frontend"):
         session.run("npm", "ci", "--no-audit", "--no-fund", external=True, env=env)
@@ -267,6 +271,15 @@ def frontend(session: nox.Session) -> None:
         "--output=artifacts/e2e/test-results",
         "--screenshot=only-on-failure",
         *session.posargs,
+        env=env,
+    )
+    # The web app under attack: 256 MiB bodies (413, RSS < 200 MiB), forwarded-header spoofing.
+    session.run(
+        "pytest",
+        "tests/resilience/test_webapp_limits.py",
+        "-p",
+        "no:cacheprovider",
+        "-s",
         env=env,
     )
     session.run("python", "tests/e2e/figures.py", env=env)

@@ -248,7 +248,10 @@ def private_postgres() -> Iterator[PrivatePostgres]:
     """A PostgreSQL server of this test run's own (loopback, free port, statement log on): the
     one a test may restart or stop. Never the shared server."""
     if postgres_bin() is None:
-        pytest.skip("PostgreSQL server binaries (initdb) are not installed")
+        pytest.fail(
+            "PostgreSQL server binaries (initdb) are not installed: apt-get install postgresql",
+            pytrace=False,
+        )
     with PrivatePostgres(settings={"log_statement": "'all'"}) as server:
         yield server
 

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import pytest
 from e2e_helpers import Shoot
 from e2e_servers import (
     ARTIFACTS,
+    SCREENSHOTS,
     CommandSwitch,
     Service,
     api_service,
@@ -34,7 +35,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture(scope="session")
@@ -124,12 +125,36 @@ def base_url(stack: dict[str, Service | None]) -> str:
     return os.environ["E2E_BASE_URL"].rstrip("/")
 
 
+@pytest.fixture(scope="session")
+def api_paths(stack: dict[str, Service | None], base_url: str) -> set[str]:
+    """The paths the API under test documents (its OpenAPI document), to skip, with the reason
+    said, tests of API features that are not there yet."""
+    import urllib.request
+
+    api = stack["api"]
+    url = (api.url if api else base_url) + "/api/openapi.json"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (local URL)
+            return set(json.load(response).get("paths", {}))
+    except OSError:
+        return set()
+
+
+@pytest.fixture
+def requires_api(api_paths: set[str]) -> Callable[[str], None]:
+    def check(path: str) -> None:
+        if path not in api_paths:
+            pytest.fail(f"the API under test has no {path}", pytrace=False)
+
+    return check
+
+
 @pytest.fixture
 def shoot(page: Page) -> Shoot:
-    """Save a full-page screenshot as artifacts/e2e/<name>.png."""
+    """Save a full-page screenshot as artifacts/e2e/screenshots/<name>.png."""
 
     def take(name: str) -> Path:
-        path = ARTIFACTS / f"{name}.png"
+        path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
 

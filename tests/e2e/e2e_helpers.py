@@ -31,6 +31,31 @@ def sign_up(page: Page, email: str, name: str) -> None:
     expect(page.get_by_text("Loading tasks…")).to_have_count(0)
 
 
+def sign_out(page: Page) -> None:
+    """Through the account menu, as a user would."""
+    page.get_by_role("button", name="Account").click()
+    page.get_by_role("menuitem", name="Sign out").click()
+
+
+def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    """Fill in and submit the sign-in form (the caller waits for whatever it expects next)."""
+    page.goto("/signin")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def chat_turn(page: Page, text: str, conversation_id: int | None = None) -> int:
+    """One chat turn through the web app's own route (the browser's cookie), without the UI:
+    quick seeding of long histories. Returns the conversation id."""
+    body: dict[str, object] = {"message": text}
+    if conversation_id is not None:
+        body["conversation_id"] = conversation_id
+    response = page.request.post("/bff/chat", data=body)
+    assert response.status == 200, response.text()
+    return int(response.json()["conversation_id"])
+
+
 def assistant_replies(page: Page) -> Locator:
     return page.locator('li.message[data-role="assistant"]')
 

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "frontend"
 STANDALONE = FRONTEND / ".next" / "standalone"
 ARTIFACTS = ROOT / "artifacts" / "e2e"
+SCREENSHOTS = ARTIFACTS / "screenshots"  # CI keeps artifacts/; the report lists these
 
 
 class NotReadyError(Exception):

@@ -2,9 +2,13 @@
 
 - first-load JS of the main page `/`, gzipped: every script the prerendered HTML loads;
 - `node server.js` spawn -> first 200 on `/` (median of 5 cold starts);
-- RSS of the frontend server after the e2e run (recorded by the e2e fixture at teardown).
+- RSS of the frontend server after the e2e run (recorded by the e2e fixture at teardown);
+- its peak RSS while 256 MiB bodies are sent to every body-reading route (recorded by
+  tests/resilience/test_webapp_limits.py);
+- the first streamed chat text after sending, in demo mode (recorded by tests/e2e/test_chat.py).
 
-Run after `npm run build` (and after `pytest tests/e2e` for the RSS): `python tests/e2e/figures.py`.
+Run after `npm run build` (and after the browser and attack tests for the recorded figures):
+`python tests/e2e/figures.py`.
 """
 
 from __future__ import annotations
@@ -17,10 +21,17 @@ import shutil
 import statistics
 import subprocess
 import time
+from typing import Any
 
 from e2e_servers import ARTIFACTS, FRONTEND, STANDALONE, free_port, get_status, prepare_standalone
 
-TARGETS = {"first_load_js_gz_kb": 150.0, "start_to_first_200_s": 1.5, "rss_mib": 150.0}
+TARGETS = {
+    "first_load_js_gz_kb": 150.0,
+    "start_to_first_200_s": 1.5,
+    "rss_mib": 150.0,
+    "attack_rss_mib": 200.0,
+    "first_text_ms": 1000.0,
+}
 SCRIPT_TAG = re.compile(r"<script\b[^>]*>")
 SRC = re.compile(r'\bsrc="(/_next/static/[^"]+\.js)"')
 
@@ -78,6 +89,11 @@ def start_to_first_200(runs: int = 5) -> list[float]:
     return timings
 
 
+def _read_json(name: str) -> dict[str, Any]:
+    path = ARTIFACTS / name
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
 def verdict(value: float | None, target: float) -> str:
     if value is None:
         return "n/a"
@@ -91,6 +107,9 @@ def main() -> None:
     recorded_path = ARTIFACTS / "figures.json"
     recorded = json.loads(recorded_path.read_text()) if recorded_path.exists() else {}
     rss = recorded.get("frontend_rss_after_e2e_mib")
+    attack = _read_json("webapp-limits.json").get("rss_peak_during_attack_mib")
+    stream = _read_json("stream-timing.json")
+    first_text = stream.get("first_text_ms")
 
     rows = [
         (
@@ -113,10 +132,24 @@ def main() -> None:
             verdict(rss, TARGETS["rss_mib"]),
             "< 150 MiB",
         ),
+        (
+            "RSS peak, 256 MiB bodies to every route",
+            f"{attack:.0f} MiB (all answered 413)" if attack is not None else "not recorded",
+            verdict(attack, TARGETS["attack_rss_mib"]),
+            "< 200 MiB",
+        ),
+        (
+            "first streamed chat text (demo mode)",
+            f"{first_text} ms (complete after {stream.get('complete_ms')} ms)"
+            if first_text is not None
+            else "not recorded (needs the API's /chat/stream)",
+            verdict(first_text, TARGETS["first_text_ms"]),
+            "< 1 s",
+        ),
     ]
     print("Pakaura frontend figures")
     for name, value, status, target in rows:
-        print(f"  {name:<34} {value:<52} target {target:<10} {status}")
+        print(f"  {name:<40} {value:<52} target {target:<10} {status}")
     summary = {
         "first_load_js_gz_kb": round(gz_kb, 1),
         "first_load_js_raw_kb": round(raw_kb, 1),
@@ -124,6 +157,8 @@ def main() -> None:
         "start_to_first_200_s": round(start_s, 3),
         "start_to_first_200_runs_s": [round(t, 3) for t in timings],
         **recorded,
+        "rss_peak_during_attack_mib": attack,
+        "first_streamed_text_ms": first_text,
     }
     (ARTIFACTS / "figures-summary.json").write_text(json.dumps(summary, indent=2) + "\n")
 

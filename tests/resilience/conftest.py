@@ -177,7 +177,10 @@ def api_server(tmp_path: Path) -> Iterator[Callable[..., ApiServer]]:
 def private_pg() -> Iterator[Any]:
     """A PostgreSQL server of this test's own: the one it may stop, kill or restart."""
     if pgserver.postgres_bin() is None:
-        pytest.skip("PostgreSQL server binaries (initdb) are not installed")
+        pytest.fail(
+            "PostgreSQL server binaries (initdb) are not installed: apt-get install postgresql",
+            pytrace=False,
+        )
     with pgserver.PrivatePostgres() as server:
         yield server
 

@@ -11,7 +11,11 @@ export const metadata: Metadata = {
 export const viewport: Viewport = {
   width: "device-width",
   initialScale: 1,
-  themeColor: "#3730a3",
+  themeColor: [
+    { media: "(prefers-color-scheme: light)", color: "#3730a3" },
+    { media: "(prefers-color-scheme: dark)", color: "#0f1117" },
+  ],
+  colorScheme: "light dark",
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {

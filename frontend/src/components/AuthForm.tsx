@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useRef, useState, useSyncExternalStore, type FormEvent } from "react";
-import { ApiError, request } from "@/lib/client/api";
+import { ApiError, PASSWORD_MIN_LENGTH, PASSWORD_RULE, request } from "@/lib/client/api";
 import Banner from "./Banner";
 
 type Mode = "signin" | "signup";
@@ -13,12 +13,6 @@ const NOTICES: Record<string, string> = {
   expired: "Your session has expired. Please sign in again.",
   signed_out: "You have signed out.",
 };
-
-/** A plain-string 422/409 detail still belongs next to a field when it names one. */
-function guessField(message: string, fields: readonly Field[]): Field | null {
-  const lower = message.toLowerCase();
-  return fields.find((field) => lower.includes(field)) ?? null;
-}
 
 const noSubscription = () => () => {};
 
@@ -39,6 +33,8 @@ export default function AuthForm({ mode }: { mode: Mode }) {
   const fields: Field[] = mode === "signup" ? ["name", "email", "password"] : ["email", "password"];
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<Field, string>>>({});
   const [formError, setFormError] = useState<string | null>(null);
+  // Sign-up with an email that already has an account: offer the sign-in page instead.
+  const [registered, setRegistered] = useState<string | null>(null);
   const [unavailable, setUnavailable] = useState(false);
   const [busy, setBusy] = useState(false);
   const refs = useRef<Partial<Record<Field, HTMLInputElement | null>>>({});
@@ -53,9 +49,19 @@ export default function AuthForm({ mode }: { mode: Mode }) {
       Field,
       string
     >;
-    setBusy(true);
     setFieldErrors({});
     setFormError(null);
+    setRegistered(null);
+    if (mode === "signup" && values.password.length < PASSWORD_MIN_LENGTH) {
+      // Said here, before any request: the rule is the API's too.
+      const missing = PASSWORD_MIN_LENGTH - values.password.length;
+      setFieldErrors({
+        password: `Use at least ${PASSWORD_MIN_LENGTH} characters: this one needs ${missing} more.`,
+      });
+      requestAnimationFrame(() => refs.current.password?.focus());
+      return;
+    }
+    setBusy(true);
     const body =
       mode === "signup"
         ? { email: values.email.trim(), password: values.password, name: values.name.trim() || undefined }
@@ -68,18 +74,16 @@ export default function AuthForm({ mode }: { mode: Mode }) {
     } catch (error) {
       const apiError = error instanceof ApiError ? error : new ApiError("other", "Something went wrong.");
       setUnavailable(apiError.kind === "unavailable");
+      if (mode === "signup" && apiError.kind === "conflict") {
+        setRegistered(values.email.trim());
+        requestAnimationFrame(() => errorRef.current?.focus());
+        return;
+      }
       const errors: Partial<Record<Field, string>> = {};
       for (const [name, message] of Object.entries(apiError.fieldErrors)) {
         if ((fields as string[]).includes(name)) errors[name as Field] = message;
       }
       let general: string | null = apiError.kind === "unavailable" ? null : apiError.message;
-      if (Object.keys(errors).length === 0 && general && apiError.kind !== "unauthorized") {
-        const field = guessField(general, fields);
-        if (field) {
-          errors[field] = general;
-          general = null;
-        }
-      }
       if (Object.keys(errors).length > 0 && general === "Please correct the highlighted fields.") {
         general = null;
       }
@@ -94,6 +98,7 @@ export default function AuthForm({ mode }: { mode: Mode }) {
   }
 
   const title = mode === "signup" ? "Create your account" : "Sign in to Pakaura";
+  const prefilledEmail = params.get("email") ?? "";
   const labels: Record<Field, string> = { name: "Name (optional)", email: "Email", password: "Password" };
 
   return (
@@ -104,13 +109,22 @@ export default function AuthForm({ mode }: { mode: Mode }) {
           Pakaura
         </p>
         <h1>{title}</h1>
+        <p className="tagline">
+          Pakaura is a to-do list you run by chatting: tell the assistant what to add, change or finish, or use the
+          list yourself.
+        </p>
         {notice ? (
           <p className="notice" role="status">
             {notice}
           </p>
         ) : null}
         {/* method="post": a submit before hydration must never put the password in the URL. */}
-        <form method="post" onSubmit={submit} noValidate aria-describedby={formError ? "form-error" : undefined}>
+        <form
+          method="post"
+          onSubmit={submit}
+          noValidate
+          aria-describedby={formError || registered !== null ? "form-error" : undefined}
+        >
           {fields.map((field) => {
             const error = fieldErrors[field];
             return (
@@ -127,10 +141,22 @@ export default function AuthForm({ mode }: { mode: Mode }) {
                     field === "password" ? (mode === "signup" ? "new-password" : "current-password") : field
                   }
                   required={field !== "name"}
-                  defaultValue=""
+                  defaultValue={field === "email" ? prefilledEmail : ""}
                   aria-invalid={error ? true : undefined}
-                  aria-describedby={error ? `auth-${field}-error` : undefined}
+                  aria-describedby={
+                    [
+                      field === "password" && mode === "signup" ? "auth-password-rule" : "",
+                      error ? `auth-${field}-error` : "",
+                    ]
+                      .filter(Boolean)
+                      .join(" ") || undefined
+                  }
                 />
+                {field === "password" && mode === "signup" ? (
+                  <p className="field-hint" id="auth-password-rule">
+                    {PASSWORD_RULE}
+                  </p>
+                ) : null}
                 {error ? (
                   <p className="field-error" id={`auth-${field}-error`}>
                     {error}
@@ -142,6 +168,12 @@ export default function AuthForm({ mode }: { mode: Mode }) {
           {formError ? (
             <p className="form-error" id="form-error" role="alert" tabIndex={-1} ref={errorRef}>
               {formError}
+            </p>
+          ) : null}
+          {registered !== null ? (
+            <p className="form-error" id="form-error" role="alert" tabIndex={-1} ref={errorRef}>
+              That email already has an account.{" "}
+              <Link href={`/signin?email=${encodeURIComponent(registered)}`}>Sign in instead</Link>
             </p>
           ) : null}
           <button className="button primary wide" type="submit" disabled={busy || !hydrated}>

@@ -1,8 +1,8 @@
 "use client";
 
-import { useState, type FormEvent, type RefObject } from "react";
-import { filterTasks, isOverdue, localToday, type TaskFilter } from "@/lib/client/tasks";
-import type { Priority, Task } from "@/lib/client/types";
+import { useState, type FormEvent, type KeyboardEvent, type RefObject } from "react";
+import { changedFields, dueState, filterTasks, formatDue, localToday } from "@/lib/client/tasks";
+import type { Priority, Task, TaskSort, TaskStatus, TaskUpdate } from "@/lib/client/types";
 
 export interface NewTask {
   title: string;
@@ -10,29 +10,54 @@ export interface NewTask {
   due_date: string | null;
 }
 
+type Errors = Record<string, string>;
+
 interface Props {
   tasks: Task[];
   loaded: boolean;
-  filter: TaskFilter;
+  filter: TaskStatus;
+  sort: TaskSort;
+  hasMore: boolean;
   headingRef: RefObject<HTMLHeadingElement | null>;
-  onFilter: (filter: TaskFilter) => void;
+  onFilter: (filter: TaskStatus) => void;
+  onSort: (sort: TaskSort) => void;
+  onMore: () => Promise<void>;
   onToggle: (task: Task) => void;
   onDelete: (task: Task) => void;
+  /** Resolves to field errors (empty when saved). */
+  onUpdate: (task: Task, changes: TaskUpdate) => Promise<Errors>;
   /** Resolves to field errors (empty when the task was added). */
-  onAdd: (task: NewTask) => Promise<Record<string, string>>;
+  onAdd: (task: NewTask) => Promise<Errors>;
 }
 
-const FILTERS: { value: TaskFilter; label: string }[] = [
+const FILTERS: { value: TaskStatus; label: string }[] = [
   { value: "all", label: "All" },
   { value: "pending", label: "Pending" },
   { value: "completed", label: "Completed" },
 ];
 
+const SORTS: { value: TaskSort; label: string }[] = [
+  { value: "created", label: "Newest first" },
+  { value: "due", label: "Due date" },
+  { value: "priority", label: "Priority" },
+];
+
+const TITLE_MAX = 200;
+const DESCRIPTION_MAX = 2000;
+
+function FieldError({ id, message }: { id: string; message: string | undefined }) {
+  return message ? (
+    <p className="field-error" id={id}>
+      {message}
+    </p>
+  ) : null;
+}
+
 function AddTaskForm({ onAdd }: Pick<Props, "onAdd">) {
   const [title, setTitle] = useState("");
   const [priority, setPriority] = useState<Priority>("medium");
   const [due, setDue] = useState("");
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -60,16 +85,12 @@ function AddTaskForm({ onAdd }: Pick<Props, "onAdd">) {
         <input
           id="new-task-title"
           value={title}
-          maxLength={200}
+          maxLength={TITLE_MAX}
           onChange={(event) => setTitle(event.target.value)}
           aria-invalid={errors["title"] ? true : undefined}
           aria-describedby={errors["title"] ? "new-task-title-error" : undefined}
         />
-        {errors["title"] ? (
-          <p className="field-error" id="new-task-title-error">
-            {errors["title"]}
-          </p>
-        ) : null}
+        <FieldError id="new-task-title-error" message={errors["title"]} />
       </div>
       <div className="field">
         <label htmlFor="new-task-priority">Priority</label>
@@ -89,11 +110,7 @@ function AddTaskForm({ onAdd }: Pick<Props, "onAdd">) {
           aria-invalid={errors["due_date"] ? true : undefined}
           aria-describedby={errors["due_date"] ? "new-task-due-error" : undefined}
         />
-        {errors["due_date"] ? (
-          <p className="field-error" id="new-task-due-error">
-            {errors["due_date"]}
-          </p>
-        ) : null}
+        <FieldError id="new-task-due-error" message={errors["due_date"]} />
       </div>
       <button type="submit" className="button primary" disabled={busy}>
         Add
@@ -107,11 +124,129 @@ function AddTaskForm({ onAdd }: Pick<Props, "onAdd">) {
   );
 }
 
-function TaskItem({ task, today, onToggle, onDelete }: { task: Task; today: string } & Pick<Props, "onToggle" | "onDelete">) {
-  const [confirming, setConfirming] = useState(false);
-  const overdue = isOverdue(task, today);
+/** The task's own fields, edited in place; Escape or Cancel leaves it as it was. */
+function EditTaskForm({ task, onUpdate, onDone }: { task: Task; onUpdate: Props["onUpdate"]; onDone: () => void }) {
+  const [title, setTitle] = useState(task.title);
+  const [description, setDescription] = useState(task.description);
+  const [priority, setPriority] = useState<Priority>(task.priority);
+  const [due, setDue] = useState(task.due_date ?? "");
+  const [errors, setErrors] = useState<Errors>({});
+  const [busy, setBusy] = useState(false);
+  const id = (field: string) => `edit-${task.id}-${field}`;
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (!title.trim()) {
+      setErrors({ title: "Give the task a title." });
+      return;
+    }
+    const changes = changedFields<TaskUpdate>(task, {
+      title: title.trim(),
+      description,
+      priority,
+      due_date: due || null,
+    });
+    setBusy(true);
+    const result = await onUpdate(task, changes);
+    setBusy(false);
+    setErrors(result);
+    if (Object.keys(result).length === 0) onDone();
+  }
+
+  function onKeyDown(event: KeyboardEvent<HTMLFormElement>) {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      onDone();
+    }
+  }
+
   return (
-    <li className="task" data-completed={task.completed} data-task-id={task.id}>
+    <form className="edit-task" onSubmit={submit} onKeyDown={onKeyDown} noValidate aria-label={`Edit “${task.title}”`}>
+      <div className="field">
+        <label htmlFor={id("title")}>Title</label>
+        <input
+          id={id("title")}
+          value={title}
+          maxLength={TITLE_MAX}
+          autoFocus
+          onChange={(event) => setTitle(event.target.value)}
+          aria-invalid={errors["title"] ? true : undefined}
+          aria-describedby={errors["title"] ? id("title-error") : undefined}
+        />
+        <FieldError id={id("title-error")} message={errors["title"]} />
+      </div>
+      <div className="field">
+        <label htmlFor={id("description")}>Description</label>
+        <textarea
+          id={id("description")}
+          value={description}
+          rows={3}
+          maxLength={DESCRIPTION_MAX}
+          onChange={(event) => setDescription(event.target.value)}
+          aria-invalid={errors["description"] ? true : undefined}
+          aria-describedby={errors["description"] ? id("description-error") : undefined}
+        />
+        <FieldError id={id("description-error")} message={errors["description"]} />
+      </div>
+      <div className="edit-row">
+        <div className="field">
+          <label htmlFor={id("priority")}>Priority</label>
+          <select id={id("priority")} value={priority} onChange={(e) => setPriority(e.target.value as Priority)}>
+            <option value="low">Low</option>
+            <option value="medium">Medium</option>
+            <option value="high">High</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={id("due")}>Due date</label>
+          <input
+            id={id("due")}
+            type="date"
+            value={due}
+            onChange={(event) => setDue(event.target.value)}
+            aria-invalid={errors["due_date"] ? true : undefined}
+            aria-describedby={errors["due_date"] ? id("due-error") : undefined}
+          />
+          <FieldError id={id("due-error")} message={errors["due_date"]} />
+        </div>
+      </div>
+      {errors["_"] ? (
+        <p className="field-error" role="alert">
+          {errors["_"]}
+        </p>
+      ) : null}
+      <div className="task-actions">
+        <button type="submit" className="button primary small" disabled={busy}>
+          Save
+        </button>
+        <button type="button" className="button secondary small" onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+const DUE_LABEL = { overdue: "Overdue", today: "Due today", upcoming: "Due" } as const;
+
+function TaskItem({
+  task,
+  today,
+  onToggle,
+  onDelete,
+  onUpdate,
+}: { task: Task; today: string } & Pick<Props, "onToggle" | "onDelete" | "onUpdate">) {
+  const [editing, setEditing] = useState(false);
+  const due = dueState(task, today);
+  if (editing) {
+    return (
+      <li className="task editing" data-task-id={task.id}>
+        <EditTaskForm task={task} onUpdate={onUpdate} onDone={() => setEditing(false)} />
+      </li>
+    );
+  }
+  return (
+    <li className="task" data-completed={task.completed} data-task-id={task.id} data-due={due ?? undefined}>
       <div className="task-main">
         <span className="task-title">{task.title}</span>
         {task.completed ? <span className="visually-hidden"> (completed)</span> : null}
@@ -119,58 +254,55 @@ function TaskItem({ task, today, onToggle, onDelete }: { task: Task; today: stri
         <span className="task-meta">
           <span className={`badge priority-${task.priority}`}>{task.priority} priority</span>
           {task.due_date ? (
-            <span className={overdue ? "due overdue" : "due"}>
-              {overdue ? "Overdue: " : "Due "}
-              <time dateTime={task.due_date}>{task.due_date}</time>
+            <span className={`due${due ? ` due-${due}` : ""}`}>
+              {due === "today" ? (
+                DUE_LABEL.today
+              ) : (
+                <>
+                  {due ? DUE_LABEL[due] : "Due"}{" "}
+                  <time dateTime={task.due_date}>{formatDue(task.due_date, today)}</time>
+                </>
+              )}
             </span>
           ) : null}
           {task.completed ? <span className="badge done">Completed</span> : null}
         </span>
       </div>
       <div className="task-actions">
-        {confirming ? (
-          <>
-            <button type="button" className="button danger small" onClick={() => onDelete(task)}>
-              Yes, delete
-            </button>
-            <button type="button" className="button secondary small" onClick={() => setConfirming(false)}>
-              Cancel
-            </button>
-          </>
-        ) : (
-          <>
-            <button
-              type="button"
-              className="button secondary small"
-              onClick={() => onToggle(task)}
-              aria-label={`${task.completed ? "Reopen" : "Complete"} “${task.title}”`}
-            >
-              {task.completed ? "Reopen" : "Complete"}
-            </button>
-            <button
-              type="button"
-              className="button ghost small"
-              onClick={() => setConfirming(true)}
-              aria-label={`Delete “${task.title}”`}
-            >
-              Delete
-            </button>
-          </>
-        )}
+        <button
+          type="button"
+          className="button secondary small"
+          onClick={() => onToggle(task)}
+          aria-label={`${task.completed ? "Reopen" : "Complete"} “${task.title}”`}
+        >
+          {task.completed ? "Reopen" : "Complete"}
+        </button>
+        <button
+          type="button"
+          className="button ghost small"
+          onClick={() => setEditing(true)}
+          aria-label={`Edit “${task.title}”`}
+        >
+          Edit
+        </button>
+        <button
+          type="button"
+          className="button ghost small danger-hover"
+          onClick={() => onDelete(task)}
+          aria-label={`Delete “${task.title}”`}
+        >
+          Delete
+        </button>
       </div>
     </li>
   );
 }
 
 export default function TaskPanel(props: Props) {
-  const { tasks, filter, loaded, headingRef, onFilter, onToggle, onDelete, onAdd } = props;
+  const { tasks, filter, sort, loaded, headingRef, onFilter, onToggle, onDelete, onUpdate, onAdd } = props;
+  const [loadingMore, setLoadingMore] = useState(false);
   const visible = filterTasks(tasks, filter);
   const today = localToday();
-  const counts = {
-    all: tasks.length,
-    pending: tasks.filter((t) => !t.completed).length,
-    completed: tasks.filter((t) => t.completed).length,
-  };
 
   return (
     <section className="panel tasks" aria-labelledby="tasks-heading">
@@ -187,12 +319,22 @@ export default function TaskPanel(props: Props) {
               aria-pressed={filter === value}
               onClick={() => onFilter(value)}
             >
-              {label} <span className="count">{counts[value]}</span>
+              {label}
             </button>
           ))}
         </div>
       </div>
       <AddTaskForm onAdd={onAdd} />
+      <div className="sort">
+        <label htmlFor="task-sort">Sort by</label>
+        <select id="task-sort" value={sort} onChange={(event) => props.onSort(event.target.value as TaskSort)}>
+          {SORTS.map(({ value, label }) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
       {!loaded ? (
         <p className="muted">Loading tasks…</p>
       ) : visible.length === 0 ? (
@@ -206,10 +348,24 @@ export default function TaskPanel(props: Props) {
       ) : (
         <ul className="task-list" aria-label={`${filter} tasks`}>
           {visible.map((task) => (
-            <TaskItem key={task.id} task={task} today={today} onToggle={onToggle} onDelete={onDelete} />
+            <TaskItem key={task.id} task={task} today={today} onToggle={onToggle} onDelete={onDelete} onUpdate={onUpdate} />
           ))}
         </ul>
       )}
+      {loaded && props.hasMore ? (
+        <button
+          type="button"
+          className="button secondary wide more"
+          disabled={loadingMore}
+          onClick={async () => {
+            setLoadingMore(true);
+            await props.onMore();
+            setLoadingMore(false);
+          }}
+        >
+          {loadingMore ? "Loading…" : "Show more"}
+        </button>
+      ) : null}
     </section>
   );
 }

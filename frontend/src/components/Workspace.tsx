@@ -2,23 +2,37 @@
 
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ApiError, errorFromNetwork, request } from "@/lib/client/api";
-import { applyActions, removeTask, upsertTask, type TaskFilter } from "@/lib/client/tasks";
-import type { ChatMessage, ChatResponse, Conversation, Task, User } from "@/lib/client/types";
+import { ApiError, errorFromNetwork, request, requestWithHeaders } from "@/lib/client/api";
+import { streamChat } from "@/lib/client/chat";
+import { actionTask, applyActions, removeTask, upsertTask } from "@/lib/client/tasks";
+import type {
+  ChatAction,
+  ChatMessage,
+  ChatMode,
+  Conversation,
+  Task,
+  TaskSort,
+  TaskStatus,
+  TaskUpdate,
+  User,
+} from "@/lib/client/types";
+import AccountMenu from "./AccountMenu";
 import Banner from "./Banner";
 import ChatPanel, { type DisplayMessage } from "./ChatPanel";
 import TaskPanel, { type NewTask } from "./TaskPanel";
+import Toast, { type UndoOffer } from "./Toast";
 
-/** Lists may come bare or wrapped ({items: [...]}); accept both. */
-function asList<T>(value: unknown): T[] {
-  if (Array.isArray(value)) return value as T[];
-  if (value && typeof value === "object") {
-    for (const key of ["items", "tasks", "conversations", "messages"]) {
-      const inner = (value as Record<string, unknown>)[key];
-      if (Array.isArray(inner)) return inner as T[];
-    }
-  }
-  return [];
+const TASK_PAGE = 100;
+const MESSAGE_PAGE = 100;
+const CONVERSATION_PAGE = 50;
+
+function nextNumber(headers: Headers, name: string): number | null {
+  const value = headers.get(name);
+  return value !== null && /^\d+$/.test(value) ? Number(value) : null;
+}
+
+function fromStored(message: ChatMessage): DisplayMessage {
+  return { ...message, key: `m${message.id}` };
 }
 
 /** The signed-in screen: chat (with earlier conversations) beside the task list. */
@@ -27,17 +41,36 @@ export default function Workspace({ user }: { user: User }) {
   const draftKey = `pakaura:draft:${user.id}`;
   const [tasks, setTasks] = useState<Task[]>([]);
   const [tasksLoaded, setTasksLoaded] = useState(false);
-  const [filter, setFilter] = useState<TaskFilter>("all");
+  const [filter, setFilter] = useState<TaskStatus>("all");
+  const [sort, setSort] = useState<TaskSort>("created");
+  const [nextOffset, setNextOffset] = useState<number | null>(null);
   const [conversations, setConversations] = useState<Conversation[]>([]);
+  const [olderOffset, setOlderOffset] = useState<number | null>(null);
   const [activeId, setActiveId] = useState<number | null>(null);
   const [messages, setMessages] = useState<DisplayMessage[]>([]);
+  const [earlierBefore, setEarlierBefore] = useState<number | null>(null);
   // The draft survives failed sends, reloads and an expired session (sessionStorage, this tab).
   const [draft, setDraft] = useState(() => window.sessionStorage.getItem(draftKey) ?? "");
   const [sending, setSending] = useState(false);
   const [chatError, setChatError] = useState<string | null>(null);
   const [unavailable, setUnavailable] = useState(false);
+  const [undo, setUndo] = useState<UndoOffer | null>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const tasksHeadingRef = useRef<HTMLHeadingElement>(null);
+  const abortRef = useRef<AbortController | null>(null);
+  // Once the user has typed, sent or picked a conversation, nothing that arrives later (the
+  // conversation list, a slow history) may switch the chat away from what they are looking at
+  // (issue 12: a message sent right after sign-in vanished when the list arrived).
+  const engaged = useRef(false);
+  // Only the newest conversation request may show its history.
+  const openSeq = useRef(0);
+  // Only the newest task-list request may replace the list (filter/sort clicked quickly).
+  const taskSeq = useRef(0);
+
+  const engage = useCallback(() => {
+    engaged.current = true;
+    openSeq.current += 1; // a history still on its way is no longer wanted
+  }, []);
 
   useEffect(() => {
     if (draft) window.sessionStorage.setItem(draftKey, draft);
@@ -58,33 +91,70 @@ export default function Workspace({ user }: { user: User }) {
     [router],
   );
 
-  const loadTasks = useCallback(async () => {
-    try {
-      setTasks(asList<Task>(await request("/bff/tasks?status=all")));
-      setTasksLoaded(true);
-      setUnavailable(false);
-    } catch (error) {
-      fail(error);
-    }
-  }, [fail]);
+  const loadTasks = useCallback(
+    async (status: TaskStatus, order: TaskSort, offset = 0) => {
+      const seq = offset === 0 ? ++taskSeq.current : taskSeq.current;
+      try {
+        const query = new URLSearchParams({ status, sort: order, limit: String(TASK_PAGE), offset: String(offset) });
+        const { data, headers } = await requestWithHeaders<Task[]>(`/bff/tasks?${query}`);
+        if (seq !== taskSeq.current) return;
+        setTasks((current) => {
+          if (offset === 0) return data;
+          const known = new Set(current.map((t) => t.id));
+          return [...current, ...data.filter((t) => !known.has(t.id))];
+        });
+        setNextOffset(nextNumber(headers, "x-next-offset"));
+        setTasksLoaded(true);
+        setUnavailable(false);
+      } catch (error) {
+        fail(error);
+      }
+    },
+    [fail],
+  );
 
   const loadConversations = useCallback(async (): Promise<Conversation[]> => {
     try {
-      const list = asList<Conversation>(await request("/bff/conversations"));
-      setConversations(list);
-      return list;
+      const { data, headers } = await requestWithHeaders<Conversation[]>(
+        `/bff/conversations?limit=${CONVERSATION_PAGE}`,
+      );
+      setConversations(data);
+      setOlderOffset(nextNumber(headers, "x-next-offset"));
+      return data;
     } catch (error) {
       fail(error);
       return [];
     }
   }, [fail]);
 
+  async function loadOlderConversations() {
+    if (olderOffset === null) return;
+    try {
+      const { data, headers } = await requestWithHeaders<Conversation[]>(
+        `/bff/conversations?limit=${CONVERSATION_PAGE}&offset=${olderOffset}`,
+      );
+      setConversations((current) => {
+        const known = new Set(current.map((c) => c.id));
+        return [...current, ...data.filter((c) => !known.has(c.id))];
+      });
+      setOlderOffset(nextNumber(headers, "x-next-offset"));
+    } catch (error) {
+      fail(error);
+    }
+  }
+
   const openConversation = useCallback(
-    async (id: number) => {
+    async (id: number, automatic = false) => {
+      if (automatic && engaged.current) return;
+      const seq = ++openSeq.current;
       try {
-        const history = asList<ChatMessage>(await request(`/bff/conversations/${id}/messages`));
+        const { data, headers } = await requestWithHeaders<ChatMessage[]>(
+          `/bff/conversations/${id}/messages?limit=${MESSAGE_PAGE}`,
+        );
+        if (seq !== openSeq.current || (automatic && engaged.current)) return;
         setActiveId(id);
-        setMessages(history.filter((m) => m.role === "user" || m.role === "assistant"));
+        setMessages(data.map(fromStored));
+        setEarlierBefore(nextNumber(headers, "x-next-before"));
         setChatError(null);
       } catch (error) {
         fail(error);
@@ -93,10 +163,25 @@ export default function Workspace({ user }: { user: User }) {
     [fail],
   );
 
+  async function loadEarlier() {
+    if (activeId === null || earlierBefore === null) return;
+    const id = activeId;
+    try {
+      const { data, headers } = await requestWithHeaders<ChatMessage[]>(
+        `/bff/conversations/${id}/messages?limit=${MESSAGE_PAGE}&before=${earlierBefore}`,
+      );
+      if (id !== activeId) return;
+      setMessages((current) => [...data.map(fromStored), ...current]);
+      setEarlierBefore(nextNumber(headers, "x-next-before"));
+    } catch (error) {
+      fail(error);
+    }
+  }
+
   const loadAll = useCallback(async () => {
-    const [, list] = await Promise.all([loadTasks(), loadConversations()]);
+    const [, list] = await Promise.all([loadTasks("all", "created"), loadConversations()]);
     const newest = list[0];
-    if (newest) await openConversation(newest.id);
+    if (newest) await openConversation(newest.id, true);
   }, [loadTasks, loadConversations, openConversation]);
 
   useEffect(() => {
@@ -106,33 +191,104 @@ export default function Workspace({ user }: { user: User }) {
     inputRef.current?.focus();
   }, [loadAll]);
 
+  const refreshTasks = () => void loadTasks(filter, sort);
+
+  async function restore(task: { id: number; title: string }) {
+    try {
+      const restored = await request<Task>(`/bff/tasks/${task.id}/restore`, { method: "POST" });
+      setTasks((current) => upsertTask(current, restored));
+      setUndo(null);
+    } catch (error) {
+      const apiError = fail(error);
+      if (apiError.kind === "not_found") setUndo({ message: `Too late to bring back “${task.title}”.`, key: Date.now() });
+    }
+  }
+
+  function offerUndoForChat(actions: readonly ChatAction[]) {
+    const deleted = actions.filter((a) => a.effect === "delete").map(actionTask).filter((t) => t !== null);
+    const last = deleted.at(-1);
+    if (last) setUndo({ message: `Deleted “${last.title}”`, onUndo: () => restore(last), key: Date.now() });
+  }
+
   async function send() {
     const text = draft.trim();
     if (!text || sending) return;
+    engage();
     setSending(true);
     setChatError(null);
-    const pendingId = `pending-${Date.now()}`;
-    setMessages((current) => [...current, { id: pendingId, role: "user", content: text, pending: true }]);
-    try {
-      const answer = await request<ChatResponse>("/bff/chat", {
-        method: "POST",
-        body: activeId === null ? { message: text } : { message: text, conversation_id: activeId },
-      });
-      setUnavailable(false);
-      const actions = answer.actions ?? [];
+    const stamp = Date.now();
+    const userKey = `u${stamp}`;
+    const replyKey = `r${stamp}`;
+    const controller = new AbortController();
+    abortRef.current = controller;
+    setMessages((current) => [
+      ...current,
+      { key: userKey, role: "user", content: text, mode: null, actions: [], pending: true },
+    ]);
+    let started = false;
+    const collected: ChatAction[] = [];
+    const updateReply = (change: (message: DisplayMessage) => DisplayMessage) =>
+      setMessages((current) => current.map((m) => (m.key === replyKey ? change(m) : m)));
+    const startReply = (mode: ChatMode | null) => {
+      if (started) return;
+      started = true;
       setMessages((current) => [
-        ...current.map((m) => (m.id === pendingId ? { ...m, id: `${pendingId}-sent`, pending: false } : m)),
-        { id: `${pendingId}-reply`, role: "assistant", content: answer.reply, mode: answer.mode, actions },
+        ...current.map((m) => (m.key === userKey ? { ...m, pending: false } : m)),
+        { key: replyKey, role: "assistant", content: "", mode, actions: [], streaming: true },
       ]);
-      // Only clear what was sent: text typed while waiting stays.
+    };
+    try {
+      const answer = await streamChat(
+        activeId === null ? { message: text } : { message: text, conversation_id: activeId },
+        {
+          onMeta: ({ conversation_id, mode }) => {
+            setActiveId(conversation_id);
+            startReply(mode);
+            // Only clear what was sent: text typed while waiting stays.
+            setDraft((current) => (current.trim() === text ? "" : current));
+          },
+          onDelta: (delta) => {
+            startReply(null);
+            updateReply((m) => ({ ...m, content: m.content + delta }));
+          },
+          onAction: (action) => {
+            startReply(null);
+            collected.push(action);
+            updateReply((m) => ({ ...m, actions: [...m.actions, action] }));
+            setTasks((current) => applyActions(current, [action]));
+          },
+        },
+        controller.signal,
+      );
+      setUnavailable(false);
+      startReply(answer.mode);
+      updateReply((m) => ({ ...m, content: answer.reply, mode: answer.mode, actions: answer.actions, streaming: false }));
       setDraft((current) => (current.trim() === text ? "" : current));
       setActiveId(answer.conversation_id);
-      setTasks((current) => applyActions(current, actions));
-      void loadTasks();
+      const unseen = answer.actions.slice(collected.length);
+      if (unseen.length) setTasks((current) => applyActions(current, unseen));
+      offerUndoForChat(answer.actions);
+      refreshTasks();
       void loadConversations();
     } catch (error) {
+      if (controller.signal.aborted) {
+        // Stopped by the user: keep what arrived, say it was stopped; the server keeps the turn
+        // consistent (no half-applied change), so the lists are read again.
+        if (started) updateReply((m) => ({ ...m, streaming: false, stopped: true }));
+        setMessages((current) =>
+          current.map((m) => (m.key === userKey ? { ...m, pending: false, stopped: !started } : m)),
+        );
+        setDraft((current) => (current.trim() === text ? "" : current));
+        refreshTasks();
+        void loadConversations();
+        return;
+      }
       const apiError = fail(error);
-      setMessages((current) => current.filter((m) => m.id !== pendingId));
+      if (started) {
+        updateReply((m) => ({ ...m, streaming: false, stopped: true }));
+      } else {
+        setMessages((current) => current.filter((m) => m.key !== userKey));
+      }
       if (apiError.kind !== "unauthorized") {
         setChatError(
           apiError.kind === "unavailable"
@@ -141,21 +297,43 @@ export default function Workspace({ user }: { user: User }) {
         );
       }
     } finally {
+      abortRef.current = null;
       setSending(false);
       inputRef.current?.focus();
     }
   }
 
-  async function toggle(task: Task) {
+  function stop() {
+    abortRef.current?.abort();
+  }
+
+  async function update(task: Task, changes: TaskUpdate): Promise<Record<string, string>> {
+    if (Object.keys(changes).length === 0) return {};
     try {
-      const updated = await request<Task>(`/bff/tasks/${task.id}`, {
-        method: "PATCH",
-        body: { completed: !task.completed },
-      });
+      const updated = await request<Task>(`/bff/tasks/${task.id}`, { method: "PATCH", body: changes });
       setUnavailable(false);
       setTasks((current) => upsertTask(current, updated));
+      return {};
     } catch (error) {
-      if (fail(error).kind === "not_found") void loadTasks();
+      const apiError = fail(error);
+      if (apiError.kind === "not_found") refreshTasks();
+      if (Object.keys(apiError.fieldErrors).length > 0) return { ...apiError.fieldErrors };
+      return { _: apiError.kind === "unavailable" ? "Not saved: the service is unavailable." : apiError.message };
+    }
+  }
+
+  async function toggle(task: Task) {
+    const completing = !task.completed;
+    const errors = await update(task, { completed: completing });
+    if (Object.keys(errors).length === 0 && completing) {
+      setUndo({
+        message: `Completed “${task.title}”`,
+        onUndo: async () => {
+          setUndo(null);
+          await update({ ...task, completed: true }, { completed: false });
+        },
+        key: Date.now(),
+      });
     }
   }
 
@@ -165,8 +343,9 @@ export default function Workspace({ user }: { user: User }) {
       setUnavailable(false);
       setTasks((current) => removeTask(current, task.id));
       tasksHeadingRef.current?.focus();
+      setUndo({ message: `Deleted “${task.title}”`, onUndo: () => restore(task), key: Date.now() });
     } catch (error) {
-      if (fail(error).kind === "not_found") void loadTasks();
+      if (fail(error).kind === "not_found") refreshTasks();
     }
   }
 
@@ -187,8 +366,10 @@ export default function Workspace({ user }: { user: User }) {
   }
 
   function newChat() {
+    engage();
     setActiveId(null);
     setMessages([]);
+    setEarlierBefore(null);
     setChatError(null);
     inputRef.current?.focus();
   }
@@ -202,13 +383,8 @@ export default function Workspace({ user }: { user: User }) {
   return (
     <div className="app">
       <header className="topbar">
-        <span className="brand">Pakaura</span>
-        <span className="who" title={user.email}>
-          {user.name || user.email}
-        </span>
-        <button type="button" className="button ghost small" onClick={signOut}>
-          Sign out
-        </button>
+        <h1 className="brand">Pakaura</h1>
+        <AccountMenu user={user} onSignOut={() => void signOut()} onFailure={fail} />
       </header>
       {unavailable ? <Banner onRetry={() => void loadAll()} /> : null}
       <main className="workspace">
@@ -216,13 +392,22 @@ export default function Workspace({ user }: { user: User }) {
           conversations={conversations}
           activeId={activeId}
           messages={messages}
+          hasEarlier={earlierBefore !== null}
+          hasOlderConversations={olderOffset !== null}
+          onLoadOlderConversations={() => void loadOlderConversations()}
           draft={draft}
           sending={sending}
           error={chatError}
           inputRef={inputRef}
-          onDraftChange={setDraft}
+          onDraftChange={(value) => {
+            engaged.current = true;
+            setDraft(value);
+          }}
           onSend={() => void send()}
+          onStop={stop}
+          onLoadEarlier={() => void loadEarlier()}
           onSelect={(id) => {
+            engaged.current = true;
             void openConversation(id).then(() => inputRef.current?.focus());
           }}
           onNewChat={newChat}
@@ -231,13 +416,25 @@ export default function Workspace({ user }: { user: User }) {
           tasks={tasks}
           loaded={tasksLoaded}
           filter={filter}
+          sort={sort}
+          hasMore={nextOffset !== null}
           headingRef={tasksHeadingRef}
-          onFilter={setFilter}
+          onFilter={(value) => {
+            setFilter(value);
+            void loadTasks(value, sort);
+          }}
+          onSort={(value) => {
+            setSort(value);
+            void loadTasks(filter, value);
+          }}
+          onMore={() => (nextOffset !== null ? loadTasks(filter, sort, nextOffset) : Promise.resolve())}
           onToggle={(task) => void toggle(task)}
           onDelete={(task) => void remove(task)}
+          onUpdate={update}
           onAdd={add}
         />
       </main>
+      {undo ? <Toast key={undo.key} offer={undo} onDismiss={() => setUndo(null)} /> : null}
     </div>
   );
 }

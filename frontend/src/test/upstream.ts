@@ -15,6 +15,9 @@ export interface Scripted {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Written one by one, `delayMs` apart, instead of `body` (e.g. server-sent events). */
+  chunks?: string[];
+  delayMs?: number;
 }
 
 export interface Upstream {
@@ -39,6 +42,17 @@ export async function startUpstream(): Promise<Upstream> {
       });
       const headers: Record<string, string> = { "content-type": "application/json", ...answer.headers };
       res.writeHead(answer.status, headers);
+      const { chunks: parts, delayMs = 0 } = answer;
+      if (parts) {
+        void (async () => {
+          for (const chunk of parts) {
+            res.write(chunk);
+            await new Promise((resolve) => setTimeout(resolve, delayMs));
+          }
+          res.end();
+        })();
+        return;
+      }
       res.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
     });
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startUpstream, type Upstream } from "@/test/upstream";
-import { ApiError, errorFromNetwork, errorFromResponse, parseDetail, parseFieldSentence, request } from "./api";
+import { ApiError, errorFromNetwork, errorFromResponse, parseDetail, request } from "./api";
 
 describe("parseDetail", () => {
   it("keeps a plain string detail as the message", () => {
@@ -10,17 +10,26 @@ describe("parseDetail", () => {
   it("maps FastAPI's list detail onto fields by the last loc name", () => {
     const detail = [
       { loc: ["body", "email"], msg: "value is not a valid email address", type: "value_error" },
-      { loc: ["body", "password"], msg: "Value error, Password must be at least 8 characters", type: "value_error" },
+      { loc: ["body", "password"], msg: "Value error, This password is too common", type: "value_error" },
       { loc: ["body", "password"], msg: "second message is ignored", type: "x" },
       { loc: ["body"], msg: "Field required", type: "missing" },
     ];
     expect(parseDetail(detail)).toEqual({
-      message: "Field required",
+      message: "This field is required.",
       fields: {
-        email: "value is not a valid email address",
-        password: "Password must be at least 8 characters",
+        email: "Value is not a valid email address.",
+        password: "This password is too common.",
       },
     });
+  });
+
+  it("never shows pydantic's own wording: it is replaced by plain words for its type", () => {
+    const raw = (loc: string, msg: string, type: string) => parseDetail([{ loc: ["body", loc], msg, type }]).fields[loc];
+    expect(raw("password", "String should have at least 12 characters", "string_too_short")).toBe("Use at least 12 characters.");
+    expect(raw("title", "String should have at most 200 characters", "string_too_long")).toBe("This is too long.");
+    expect(raw("password", "Field required", "missing")).toBe("Enter a password.");
+    expect(raw("priority", "Input should be 'low', 'medium' or 'high'", "enum")).toBe("This value was not accepted.");
+    expect(raw("email", "Input should be a valid string", "string_type")).toBe("This value was not accepted.");
   });
 
   it("ignores shapes it does not know", () => {
@@ -53,27 +62,14 @@ describe("errorFromResponse", () => {
 
   it("gives a useful message for a 422 that only has field errors", () => {
     const error = errorFromResponse(422, { detail: [{ loc: ["body", "title"], msg: "too short" }] });
-    expect(error.fieldErrors).toEqual({ title: "too short" });
+    expect(error.fieldErrors).toEqual({ title: "Too short." });
     expect(error.message).toBe("Please correct the highlighted fields.");
   });
 
-  it("splits the API's one-sentence 422 back into fields", () => {
-    const error = errorFromResponse(422, {
-      detail: "email: must be an email address; password: String should have at least 8 characters",
-    });
-    expect(error.kind).toBe("validation");
-    expect(error.fieldErrors).toEqual({
-      email: "Must be an email address",
-      password: "String should have at least 8 characters",
-    });
-    expect(error.message).toBe("Please correct the highlighted fields.");
-  });
-
-  it("keeps a 422 sentence that is not per-field as the general message", () => {
-    const error = errorFromResponse(422, { detail: "Due date must be today or later" });
+  it("keeps a plain-string detail (400, 409) as the general message", () => {
+    const error = errorFromResponse(400, { detail: "Current password is incorrect" });
     expect(error.fieldErrors).toEqual({});
-    expect(error.message).toBe("Due date must be today or later");
-    expect(parseFieldSentence("a: b; not a field problem")).toBeNull();
+    expect(error.message).toBe("Current password is incorrect");
   });
 
   it("says 'unavailable' for a 5xx without a JSON body", () => {

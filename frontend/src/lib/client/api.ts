@@ -33,11 +33,37 @@ const UNAVAILABLE = "The Pakaura service is unavailable right now. Please try ag
 interface ValidationItem {
   loc?: unknown;
   msg?: unknown;
+  type?: unknown;
 }
 
-/** FastAPI/pydantic messages read "Value error, <message>"; keep the human part. */
-function cleanMessage(message: string): string {
-  return message.replace(/^Value error,\s*/i, "");
+/** The password rule, as the sign-up form states it before anyone types (same as the API's). */
+export const PASSWORD_MIN_LENGTH = 12;
+export const PASSWORD_RULE =
+  `At least ${PASSWORD_MIN_LENGTH} characters. Common passwords and simple patterns (like “password123” or “qwertyuiop”) are refused: a few unrelated words make a strong one.`;
+
+function sentence(message: string): string {
+  const trimmed = message.trim();
+  if (!trimmed) return trimmed;
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/**
+ * One FastAPI 422 item in plain words. Pydantic's own wording ("String should have at least 12
+ * characters", "Input should be a valid string") never reaches the user: it is replaced by its
+ * `type`; the API's own checks (`value_error`) already read as sentences ("Value error, " off).
+ */
+export function plainMessage(field: string | null, item: { msg: string; type?: unknown }): string {
+  const type = typeof item.type === "string" ? item.type : "";
+  if (type === "value_error") return sentence(item.msg.replace(/^Value error,\s*/i, ""));
+  if (type === "missing") return field === "password" ? "Enter a password." : "This field is required.";
+  if (type === "string_too_short") {
+    return field === "password" ? `Use at least ${PASSWORD_MIN_LENGTH} characters.` : "This is too short.";
+  }
+  if (type === "string_too_long") return "This is too long.";
+  if (type.endsWith("_type") || type.endsWith("_parsing") || type === "enum") return "This value was not accepted.";
+  if (!type) return sentence(item.msg.replace(/^Value error,\s*/i, ""));
+  return field === "password" ? "Choose a different password." : "This value was not accepted.";
 }
 
 function fieldOf(loc: unknown): string | null {
@@ -55,7 +81,7 @@ export function parseDetail(detail: unknown): { message: string | null; fields: 
   for (const item of detail as ValidationItem[]) {
     if (!item || typeof item.msg !== "string") continue;
     const field = fieldOf(item.loc);
-    const message = cleanMessage(item.msg);
+    const message = plainMessage(field, { msg: item.msg, type: item.type });
     if (field && !(field in fields)) fields[field] = message;
     else if (!field) general.push(message);
   }
@@ -63,27 +89,9 @@ export function parseDetail(detail: unknown): { message: string | null; fields: 
   return { message, fields };
 }
 
-const FIELD_PROBLEM = /^([A-Za-z_][\w.]*):\s+(.+)$/s;
-
-/** Our API flattens a 422 into one sentence, "email: bad; password: too short": split it back
- * into per-field messages. Returns null unless every part has that shape. */
-export function parseFieldSentence(detail: string): Record<string, string> | null {
-  const fields: Record<string, string> = {};
-  for (const part of detail.split(/;\s+/)) {
-    const match = FIELD_PROBLEM.exec(part.trim());
-    if (!match?.[1] || !match[2]) return null;
-    const field = match[1].split(".").at(-1) ?? match[1];
-    const message = match[2].charAt(0).toUpperCase() + match[2].slice(1);
-    if (!(field in fields)) fields[field] = message;
-  }
-  return Object.keys(fields).length > 0 ? fields : null;
-}
-
 export function errorFromResponse(status: number, body: unknown): ApiError {
   const record = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
-  const parsed = parseDetail(record["detail"]);
-  const sentence = status === 422 && typeof record["detail"] === "string" ? parseFieldSentence(record["detail"]) : null;
-  const { message, fields } = sentence ? { message: null, fields: sentence } : parsed;
+  const { message, fields } = parseDetail(record["detail"]);
   const reason = typeof record["reason"] === "string" ? record["reason"] : null;
   if (status === 401) {
     return new ApiError("unauthorized", message ?? "Please sign in.", status, {}, reason);
@@ -107,10 +115,14 @@ export function errorFromNetwork(error: unknown): ApiError {
   return new ApiError("unavailable", UNAVAILABLE);
 }
 
-export async function request<T>(
-  path: string,
-  init: { method?: string; body?: unknown } = {},
-): Promise<T> {
+export interface CallInit {
+  method?: string;
+  body?: unknown;
+  signal?: AbortSignal;
+}
+
+/** The answer's body and headers (for the paging headers X-Next-Offset / X-Next-Before). */
+export async function requestWithHeaders<T>(path: string, init: CallInit = {}): Promise<{ data: T; headers: Headers }> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -122,11 +134,12 @@ export async function request<T>(
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       credentials: "same-origin",
       cache: "no-store",
+      signal: init.signal,
     });
   } catch (error) {
     throw errorFromNetwork(error);
   }
-  if (response.status === 204) return undefined as T;
+  if (response.status === 204) return { data: undefined as T, headers: response.headers };
   const text = await response.text();
   let body: unknown = null;
   try {
@@ -135,5 +148,9 @@ export async function request<T>(
     body = null; // e.g. an HTML error page from a proxy in between
   }
   if (!response.ok) throw errorFromResponse(response.status, body);
-  return body as T;
+  return { data: body as T, headers: response.headers };
+}
+
+export async function request<T>(path: string, init: CallInit = {}): Promise<T> {
+  return (await requestWithHeaders<T>(path, init)).data;
 }

@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { applyActions, filterTasks, isOverdue, localToday, removeTask, upsertTask } from "./tasks";
-import type { Task } from "./types";
+import {
+  actionTask,
+  applyActions,
+  changedFields,
+  dueState,
+  filterTasks,
+  isOverdue,
+  localToday,
+  removeTask,
+  upsertTask,
+} from "./tasks";
+import type { ChatAction, Task } from "./types";
 
 function task(id: number, overrides: Partial<Task> = {}): Task {
   return {
@@ -15,6 +25,22 @@ function task(id: number, overrides: Partial<Task> = {}): Task {
     completed_at: null,
     ...overrides,
   };
+}
+
+function summary(id: number, overrides: Partial<Task> = {}) {
+  const full = task(id, overrides);
+  return {
+    id,
+    title: full.title,
+    description: full.description,
+    priority: full.priority,
+    due_date: full.due_date,
+    completed: full.completed,
+  };
+}
+
+function action(tool: string, effect: ChatAction["effect"], result: Record<string, unknown>): ChatAction {
+  return { tool, effect, arguments: {}, result };
 }
 
 describe("task list reducer", () => {
@@ -33,13 +59,15 @@ describe("task list reducer", () => {
     expect(removeTask([task(1), task(2)], 1).map((t) => t.id)).toEqual([2]);
   });
 
-  it("applies chat actions: add, complete, delete; ignores listings", () => {
+  it("applies chat actions by their effect, never by the tool's name", () => {
     const start = [task(1), task(2)];
     const next = applyActions(start, [
-      { tool: "add_task", arguments: { title: "new" }, result: task(3, { title: "new" }) },
-      { tool: "complete_task", arguments: { task_id: 1 }, result: { task: task(1, { completed: true }) } },
-      { tool: "delete_task", arguments: { task_id: 2 }, result: { deleted: true } },
-      { tool: "list_tasks", arguments: {}, result: [task(99)] },
+      action("add_task", "upsert", { ok: true, task: summary(3, { title: "new" }) }),
+      action("complete_task", "upsert", { ok: true, task: summary(1, { completed: true }) }),
+      action("delete_task", "delete", { ok: true, task: summary(2) }),
+      action("list_tasks", "none", { ok: true, tasks: [summary(99)], task: summary(99) }),
+      // A tool named like a deletion whose effect is an upsert is an upsert.
+      action("remove_due_date", "upsert", { ok: true, task: summary(1, { completed: true, due_date: null }) }),
     ]);
     expect(next.map((t) => [t.id, t.completed])).toEqual([
       [3, false],
@@ -47,28 +75,17 @@ describe("task list reducer", () => {
     ]);
   });
 
-  it("finds the deleted id in the result when arguments do not carry it", () => {
-    expect(applyActions([task(5)], [{ tool: "delete_task", arguments: { title: "task 5" }, result: task(5) }])).toEqual([]);
-  });
-
-  it("reads the API's tool results: {ok, task} summaries merged over known tasks", () => {
+  it("merges a summary over the task the list knows (keeps the timestamps)", () => {
     const start = [task(1, { created_at: "2026-01-01T00:00:00Z" })];
-    const summary = { id: 1, title: "renamed", description: "", priority: "high", due_date: null, completed: true };
-    const next = applyActions(start, [{ tool: "complete_task", arguments: {}, result: { ok: true, task: summary, changed: true } }]);
-    expect(next[0]).toMatchObject({ id: 1, title: "renamed", completed: true, created_at: "2026-01-01T00:00:00Z" });
-    const deleted = applyActions(next, [{ tool: "delete_task", arguments: {}, result: { ok: true, task: summary, deleted: true } }]);
-    expect(deleted).toEqual([]);
+    const next = applyActions(start, [action("update_task", "upsert", { ok: true, task: summary(1, { title: "renamed", priority: "high" }) })]);
+    expect(next[0]).toMatchObject({ id: 1, title: "renamed", priority: "high", created_at: "2026-01-01T00:00:00Z" });
   });
 
-  it("ignores failed actions, even when their arguments name a task", () => {
+  it("ignores failed actions, even when they name a task", () => {
     const start = [task(1)];
-    const failed = { ok: false, error: "Which one?", candidates: [{ id: 1, title: "task 1", completed: false }] };
-    expect(applyActions(start, [{ tool: "delete_task", arguments: { task_id: 1 }, result: failed }])).toEqual(start);
-  });
-
-  it("leaves the list alone for unknown result shapes", () => {
-    const start = [task(1)];
-    expect(applyActions(start, [{ tool: "update_task", arguments: {}, result: "ok" }])).toEqual(start);
+    const failed = action("delete_task", "delete", { ok: false, error: "Which one?", candidates: [summary(1)] });
+    expect(applyActions(start, [failed])).toEqual(start);
+    expect(actionTask(failed)).toBeNull();
   });
 
   it("filters pending and completed", () => {
@@ -78,10 +95,22 @@ describe("task list reducer", () => {
     expect(filterTasks(list, "all")).toHaveLength(2);
   });
 
-  it("flags overdue only for pending tasks with a past due date", () => {
-    expect(isOverdue(task(1, { due_date: "2026-11-26" }), "2026-11-27")).toBe(true);
-    expect(isOverdue(task(1, { due_date: "2026-11-27" }), "2026-11-27")).toBe(false);
-    expect(isOverdue(task(1, { due_date: "2026-11-26", completed: true }), "2026-11-27")).toBe(false);
+  it("tells overdue, due today and upcoming apart, for pending tasks only", () => {
+    const today = "2026-11-27";
+    expect(dueState(task(1, { due_date: "2026-11-26" }), today)).toBe("overdue");
+    expect(dueState(task(1, { due_date: "2026-11-27" }), today)).toBe("today");
+    expect(dueState(task(1, { due_date: "2026-11-28" }), today)).toBe("upcoming");
+    expect(dueState(task(1, { due_date: "2026-11-26", completed: true }), today)).toBeNull();
+    expect(dueState(task(1), today)).toBeNull();
+    expect(isOverdue(task(1, { due_date: "2026-11-26" }), today)).toBe(true);
     expect(localToday(new Date(2026, 0, 5))).toBe("2026-01-05");
+  });
+
+  it("sends only what changed", () => {
+    const original = task(1, { title: "a", description: "d", due_date: "2026-12-01" });
+    expect(changedFields(original, { title: "a", description: "new", due_date: null, priority: "medium" })).toEqual({
+      description: "new",
+      due_date: null,
+    });
   });
 });

@@ -1,89 +1,100 @@
 /** Task list state: pure functions so the chat's effects can be applied (and tested) directly. */
 
-import type { ChatAction, Task } from "./types";
+import type { ChatAction, Priority, Task, TaskStatus } from "./types";
 
-export type TaskFilter = "all" | "pending" | "completed";
-
-function isTask(value: unknown): value is Task {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as Task).id === "number" &&
-    typeof (value as Task).title === "string" &&
-    typeof (value as Task).completed === "boolean"
-  );
+/** The task as chat tools report it in `result.task` (no timestamps). */
+export interface TaskSummary {
+  id: number;
+  title: string;
+  description: string;
+  priority: Priority;
+  due_date: string | null;
+  completed: boolean;
 }
 
-/** Tasks an action's result carries: a task, a list of tasks, or `{task: ...}`/`{tasks: [...]}`. */
-function tasksIn(result: unknown): Task[] {
-  if (isTask(result)) return [result];
-  if (Array.isArray(result)) return result.filter(isTask);
-  if (typeof result === "object" && result !== null) {
-    const record = result as Record<string, unknown>;
-    return [...tasksIn(record["task"] ?? null), ...(Array.isArray(record["tasks"]) ? tasksIn(record["tasks"]) : [])];
-  }
-  return [];
+function isSummary(value: unknown): value is TaskSummary {
+  if (typeof value !== "object" || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return typeof record["id"] === "number" && typeof record["title"] === "string" && typeof record["completed"] === "boolean";
 }
 
-function deletedId(action: ChatAction): number | null {
-  const sources = [action.result, action.arguments];
-  for (const source of sources) {
-    if (typeof source !== "object" || source === null) continue;
-    const record = source as Record<string, unknown>;
-    for (const key of ["task_id", "id", "deleted_id"]) {
-      if (typeof record[key] === "number") return record[key];
-    }
-    const nested = record["task"];
-    if (isTask(nested)) return nested.id;
-  }
-  return null;
+/** The task an action created, changed or deleted (`result.task`), when it succeeded. */
+export function actionTask(action: ChatAction): TaskSummary | null {
+  if (!actionSucceeded(action)) return null;
+  const task = action.result["task"];
+  return isSummary(task) ? task : null;
 }
 
-/** Chat tools report a task summary (no timestamps): merge it over what the list knows. */
-export function upsertTask(tasks: readonly Task[], task: Task): Task[] {
+/** Merge a task (or a chat tool's summary of one) over what the list knows; new ones go first. */
+export function upsertTask(tasks: readonly Task[], task: Task | TaskSummary): Task[] {
   const index = tasks.findIndex((t) => t.id === task.id);
-  if (index === -1) return [task, ...tasks];
+  if (index === -1) {
+    const now = new Date().toISOString();
+    const full: Task = { created_at: now, updated_at: now, completed_at: null, ...task };
+    return [full, ...tasks];
+  }
   return tasks.map((t) => (t.id === task.id ? { ...t, ...task } : t));
 }
 
 /** Tool results say `ok: false` when they did nothing (e.g. an ambiguous reference). */
 export function actionSucceeded(action: ChatAction): boolean {
-  const result = action.result;
-  return !(typeof result === "object" && result !== null && (result as Record<string, unknown>)["ok"] === false);
+  return action.result["ok"] !== false;
 }
 
 export function removeTask(tasks: readonly Task[], id: number): Task[] {
   return tasks.filter((t) => t.id !== id);
 }
 
-/** Apply a chat turn's actions to the list so it updates at once (a refetch follows). */
+/** Apply chat actions to the list by their `effect`, so it updates at once (a refetch follows). */
 export function applyActions(tasks: readonly Task[], actions: readonly ChatAction[]): Task[] {
   let next = [...tasks];
   for (const action of actions) {
-    if (!actionSucceeded(action)) continue;
-    if (/delete|remove/i.test(action.tool)) {
-      const id = deletedId(action);
-      if (id !== null) next = removeTask(next, id);
-      continue;
-    }
-    // Listing returns tasks too, but only changes should touch the list.
-    if (/list|show|search|find/i.test(action.tool)) continue;
-    for (const task of tasksIn(action.result)) next = upsertTask(next, task);
+    const task = actionTask(action);
+    if (!task || action.effect === "none") continue;
+    next = action.effect === "delete" ? removeTask(next, task.id) : upsertTask(next, task);
   }
   return next;
 }
 
-export function filterTasks(tasks: readonly Task[], filter: TaskFilter): Task[] {
+export function filterTasks(tasks: readonly Task[], filter: TaskStatus): Task[] {
   if (filter === "all") return [...tasks];
   return tasks.filter((t) => t.completed === (filter === "completed"));
 }
 
+export type DueState = "overdue" | "today" | "upcoming";
+
+/** Where a pending task's due date stands relative to `today` (YYYY-MM-DD, the user's zone). */
+export function dueState(task: Pick<Task, "completed" | "due_date">, today: string): DueState | null {
+  if (task.completed || !task.due_date) return null;
+  if (task.due_date < today) return "overdue";
+  return task.due_date === today ? "today" : "upcoming";
+}
+
 export function isOverdue(task: Task, today: string): boolean {
-  return !task.completed && task.due_date !== null && task.due_date < today;
+  return dueState(task, today) === "overdue";
 }
 
 /** Today's date as YYYY-MM-DD in the browser's own time zone. */
 export function localToday(now = new Date()): string {
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+/** "2026-11-30" -> "Mon 30 Nov" (the year only when it is not this year). */
+export function formatDue(date: string, today: string): string {
+  const [year, month, day] = date.split("-").map(Number);
+  if (!year || !month || !day) return date;
+  const value = new Date(year, month - 1, day);
+  const options: Intl.DateTimeFormatOptions = { weekday: "short", day: "numeric", month: "short" };
+  if (String(year) !== today.slice(0, 4)) options.year = "numeric";
+  return value.toLocaleDateString(undefined, options);
+}
+
+/** The fields of `draft` that differ from `task` (what a PATCH should send). */
+export function changedFields<T extends object>(task: T, draft: Partial<T>): Partial<T> {
+  const changes: Partial<T> = {};
+  for (const key of Object.keys(draft) as (keyof T)[]) {
+    if (draft[key] !== task[key]) changes[key] = draft[key];
+  }
+  return changes;
 }

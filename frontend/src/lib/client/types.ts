@@ -1,52 +1,22 @@
-/** Shapes from the API contract (docs: shared/reference/api-contract.md). */
+/** The API's shapes, as its OpenAPI document declares them: generated into
+ * `src/lib/api/schema.d.ts` (`npm run gen:api`), never written out by hand. */
 
-export type Priority = "low" | "medium" | "high";
+import type { components } from "@/lib/api/schema";
 
-export interface User {
-  id: number;
-  email: string;
-  name: string | null;
-}
+type Schemas = components["schemas"];
 
-export interface Task {
-  id: number;
-  title: string;
-  description: string;
-  completed: boolean;
-  priority: Priority;
-  due_date: string | null;
-  created_at: string;
-  updated_at: string;
-  completed_at: string | null;
-}
+export type Priority = Schemas["Priority"];
+export type TaskStatus = Schemas["TaskStatus"];
+export type TaskSort = Schemas["TaskSort"];
+export type User = Schemas["UserPublic"];
+export type Task = Schemas["TaskPublic"];
+/** PATCH /tasks/{id}: only the fields sent change; `due_date: null` clears the date. */
+export type TaskUpdate = Schemas["TaskUpdate"];
+export type ChatMode = Schemas["Mode"];
+export type Conversation = Schemas["ConversationPublic"];
 
-export interface ChatAction {
-  tool: string;
-  arguments: Record<string, unknown>;
-  result: unknown;
-}
-
-export type ChatMode = "ai" | "demo";
-
-export interface ChatResponse {
-  conversation_id: number;
-  reply: string;
-  mode: ChatMode;
-  actions: ChatAction[];
-}
-
-export interface Conversation {
-  id: number;
-  title?: string | null;
-  created_at?: string;
-  updated_at?: string;
-}
-
-export interface ChatMessage {
-  id: number | string;
-  role: "user" | "assistant" | string;
-  content: string;
-  mode?: ChatMode | null;
-  actions?: ChatAction[] | null;
-  created_at?: string;
-}
+export type ChatAction = Schemas["ActionPublic"];
+/** What a chat action did to the task list: `result.task` was created/changed or deleted. */
+export type ActionEffect = Schemas["ActionEffect"];
+export type ChatResponse = Schemas["ChatResponse"];
+export type ChatMessage = Schemas["MessagePublic"];

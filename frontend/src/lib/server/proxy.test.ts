@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fakeJwt, startUpstream, type Upstream } from "@/test/upstream";
-import { authenticate } from "./auth";
+import { authenticate, signOut } from "./auth";
+import { installPeerHook, PEER_HEADER } from "./peer";
 import { MESSAGES, proxyToApi } from "./proxy";
 
 let api: Upstream;
@@ -8,6 +9,7 @@ const live = fakeJwt(Math.floor(Date.now() / 1000) + 3600);
 const expired = fakeJwt(Math.floor(Date.now() / 1000) - 10);
 
 beforeAll(async () => {
+  await installPeerHook();
   api = await startUpstream();
 });
 afterAll(async () => {
@@ -173,5 +175,109 @@ describe("authenticate", () => {
   it("says 503 when the API is down", async () => {
     const response = await authenticate(browserRequest("/session/login", { method: "POST", body: "{}" }), "login", "http://127.0.0.1:1");
     expect(response.status).toBe(503);
+  });
+});
+
+describe("hardening", () => {
+  const session = `pakaura_session=${live}`;
+
+  it("sends the API one X-Forwarded-For it computed, never the browser's", async () => {
+    // A browser straight on the web app (peer not a trusted proxy): its header is ignored.
+    await proxyToApi(
+      browserRequest("/bff/tasks", { cookie: session, headers: { "x-forwarded-for": "6.6.6.6, 7.7.7.7", [PEER_HEADER]: "203.0.113.9" } }),
+      "/api/v1/tasks",
+      { requireSession: true, apiBase: api.url },
+    );
+    expect(api.received.at(-1)?.headers["x-forwarded-for"]).toBe("203.0.113.9");
+    // Behind a trusted proxy (default FORWARDED_ALLOW_IPS=127.0.0.1): the right-most entry.
+    await proxyToApi(
+      browserRequest("/bff/tasks", { cookie: session, headers: { "x-forwarded-for": "6.6.6.6, 198.51.100.7", [PEER_HEADER]: "127.0.0.1" } }),
+      "/api/v1/tasks",
+      { requireSession: true, apiBase: api.url },
+    );
+    expect(api.received.at(-1)?.headers["x-forwarded-for"]).toBe("198.51.100.7");
+  });
+
+  it("refuses an oversized body with 413 and never calls the API", async () => {
+    const big = new Uint8Array(1024 * 1024 + 1);
+    for (const [path, call] of [
+      ["/bff/tasks", (r: Request) => proxyToApi(r, "/api/v1/tasks", { requireSession: true, apiBase: api.url })],
+      ["/session/login", (r: Request) => authenticate(r, "login", api.url)],
+      ["/session/password", (r: Request) => authenticate(r, "password", api.url)],
+      ["/session/logout", (r: Request) => signOut(r, api.url)],
+    ] as const) {
+      const response = await call(browserRequest(path, { method: "POST", cookie: session, body: big }));
+      expect(response.status, path).toBe(413);
+      expect(await response.json()).toEqual({ detail: MESSAGES.tooLarge });
+    }
+    expect(api.received).toHaveLength(0);
+  });
+
+  it("answers 404 for a path outside /api/v1 without calling the API", async () => {
+    const response = await proxyToApi(browserRequest("/bff/x", { cookie: session }), null, { requireSession: true, apiBase: api.url });
+    expect(response.status).toBe(404);
+    expect(api.received).toHaveLength(0);
+  });
+
+  it("relays the paging headers", async () => {
+    api.reply({ status: 200, body: [], headers: { "x-next-offset": "100", "x-next-before": "42" } });
+    const response = await proxyToApi(browserRequest("/bff/tasks", { cookie: session }), "/api/v1/tasks", { requireSession: true, apiBase: api.url });
+    expect(response.headers.get("x-next-offset")).toBe("100");
+    expect(response.headers.get("x-next-before")).toBe("42");
+  });
+
+  it("streams server-sent events as they come, unbuffered", async () => {
+    api.reply({
+      status: 200,
+      headers: { "content-type": "text/event-stream" },
+      chunks: ['event: meta\ndata: {"conversation_id":1,"mode":"demo"}\n\n', 'event: delta\ndata: {"text":"Hi"}\n\n', "event: done\ndata: {}\n\n"],
+      delayMs: 300,
+    });
+    const started = Date.now();
+    const response = await proxyToApi(
+      browserRequest("/bff/chat/stream", { method: "POST", cookie: session, body: '{"message":"hi"}' }),
+      "/api/v1/chat/stream",
+      { requireSession: true, apiBase: api.url },
+    );
+    expect(response.headers.get("content-type")).toBe("text/event-stream");
+    expect(response.headers.get("cache-control")).toContain("no-transform");
+    expect(response.headers.get("x-accel-buffering")).toBe("no");
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toContain("event: meta");
+    expect(Date.now() - started).toBeLessThan(250); // before the upstream has finished (600 ms)
+    await reader.cancel();
+  });
+
+  it("signs out at the API, then clears the cookie (even when the API is down)", async () => {
+    api.reply({ status: 204 });
+    const response = await signOut(browserRequest("/session/logout", { method: "POST", cookie: session }), api.url);
+    expect(response.status).toBe(204);
+    expect(response.headers.get("set-cookie")).toContain("Max-Age=0");
+    expect(api.received[0]?.url).toBe("/api/v1/auth/logout");
+    expect(api.received[0]?.headers["authorization"]).toBe(`Bearer ${live}`);
+    const offline = await signOut(browserRequest("/session/logout", { method: "POST", cookie: session }), "http://127.0.0.1:1");
+    expect(offline.status).toBe(204);
+    expect(offline.headers.get("set-cookie")).toContain("Max-Age=0");
+  });
+
+  it("changes the password with the session's token and stores the fresh token", async () => {
+    const fresh = fakeJwt(Math.floor(Date.now() / 1000) + 7200);
+    api.reply({ status: 200, body: { access_token: fresh, token_type: "bearer", user: { id: 1, email: "a@b.c", name: null } } });
+    const body = JSON.stringify({ current_password: "old-password-123", new_password: "a much better passphrase" });
+    const response = await authenticate(browserRequest("/session/password", { method: "POST", cookie: session, body }), "password", api.url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("set-cookie")).toContain(`pakaura_session=${fresh}`);
+    expect(api.received[0]?.url).toBe("/api/v1/auth/password");
+    expect(api.received[0]?.headers["authorization"]).toBe(`Bearer ${live}`);
+    expect(api.received[0]?.body).toBe(body);
+
+    api.reply({ status: 400, body: { detail: "Current password is incorrect" } });
+    const wrong = await authenticate(browserRequest("/session/password", { method: "POST", cookie: session, body }), "password", api.url);
+    expect(wrong.status).toBe(400);
+    expect(wrong.headers.get("set-cookie")).toBeNull();
+
+    const signedOut = await authenticate(browserRequest("/session/password", { method: "POST", body }), "password", api.url);
+    expect(signedOut.status).toBe(401);
   });
 });

@@ -2,9 +2,16 @@
  * Server-side proxy from the frontend's origin to the API (`API_INTERNAL_URL`, read per request).
  * It turns the HttpOnly session cookie into `Authorization: Bearer <jwt>`; nothing else of the
  * browser's credentials (cookies) goes upstream, and no upstream cookie comes back.
+ *
+ * Bodies are read with a 1 MiB cap (`body.ts`), the client address is computed here
+ * (`client-address.ts`) and sent as the only `X-Forwarded-For`, and answers stream through
+ * unbuffered (the chat's server-sent events show up as they are written).
  */
 
+import { MAX_BODY_BYTES, readLimitedBody, TOO_LARGE } from "./body";
+import { clientAddress, parseTrustedProxies } from "./client-address";
 import { apiBaseUrl, upstreamTimeoutMs } from "./config";
+import { peerAddress } from "./peer";
 import {
   clearedSessionCookie,
   isSecureRequest,
@@ -12,8 +19,9 @@ import {
   readSessionToken,
 } from "./session-cookie";
 
-const REQUEST_HEADERS = ["accept", "accept-language", "content-type", "user-agent", "x-forwarded-for"];
-const RESPONSE_HEADERS = ["content-type", "retry-after", "location"];
+const REQUEST_HEADERS = ["accept", "accept-language", "content-type", "user-agent"];
+/** Relayed from the API: the body's type, back-off hints and the paging cursors. */
+const RESPONSE_HEADERS = ["content-type", "retry-after", "location", "x-next-offset", "x-next-before"];
 const BODYLESS_METHODS = new Set(["GET", "HEAD"]);
 const BODYLESS_STATUSES = new Set([204, 205, 304]);
 
@@ -23,6 +31,9 @@ export const MESSAGES = {
   unavailable: "The Pakaura service is unavailable right now. Please try again in a moment.",
   timeout: "The Pakaura service took too long to answer. Please try again.",
   crossSite: "Cross-site requests are not allowed.",
+  tooLarge: TOO_LARGE,
+  badRequest: "The request could not be read.",
+  notFound: "Not found.",
 } as const;
 
 export interface ProxyOptions {
@@ -40,6 +51,11 @@ export function jsonResponse(status: number, body: unknown, extraHeaders: Header
   return new Response(JSON.stringify(body), { status, headers });
 }
 
+/** 413 (or 400 for a Content-Length that is not a number); the connection is not reused. */
+export function bodyRefused(status: 413 | 400): Response {
+  return jsonResponse(status, { detail: status === 413 ? MESSAGES.tooLarge : MESSAGES.badRequest }, { connection: "close" });
+}
+
 /** SameSite=Lax already keeps the cookie off cross-site POSTs; this refuses them outright. */
 export function isCrossSiteWrite(request: Request): boolean {
   return (
@@ -55,6 +71,11 @@ export function sessionEnded(request: Request, reason: "expired" | "signed_out")
   return jsonResponse(401, { detail, reason }, headers);
 }
 
+/** The one `X-Forwarded-For` value the API gets: the client as this server saw it. */
+export function forwardedFor(request: Request): string | null {
+  return clientAddress(peerAddress(request), request.headers.get("x-forwarded-for"), parseTrustedProxies());
+}
+
 export function upstreamHeaders(request: Request, token: string | null): Headers {
   const headers = new Headers();
   for (const name of REQUEST_HEADERS) {
@@ -65,25 +86,48 @@ export function upstreamHeaders(request: Request, token: string | null): Headers
   const explicit = request.headers.get("authorization");
   if (explicit) headers.set("authorization", explicit);
   else if (token) headers.set("authorization", `Bearer ${token}`);
+  const client = forwardedFor(request);
+  if (client) headers.set("x-forwarded-for", client);
   headers.set("x-request-id", request.headers.get("x-request-id") ?? crypto.randomUUID());
   return headers;
 }
 
-/** Forward `request` to `<API>/<upstreamPath>?<same query>` and relay the answer. */
+/** A signal that fires when the browser goes away or the upstream takes too long. */
+export function upstreamSignal(request: Request, timeoutMs: number): AbortSignal {
+  return AbortSignal.any([request.signal, AbortSignal.timeout(timeoutMs)]);
+}
+
+/** The request's body, read with the cap; a Response when it must be refused. */
+export async function cappedBody(request: Request): Promise<Uint8Array | Response | undefined> {
+  if (BODYLESS_METHODS.has(request.method.toUpperCase())) return undefined;
+  const read = await readLimitedBody(request, MAX_BODY_BYTES);
+  return read.ok ? read.body : bodyRefused(read.status);
+}
+
+/** Forward `request` to `<API><upstreamPath>?<same query>` and relay the answer.
+ * `upstreamPath` is null when the requested path is not one the web app may reach. */
 export async function proxyToApi(
   request: Request,
-  upstreamPath: string,
+  upstreamPath: string | null,
   options: ProxyOptions,
 ): Promise<Response> {
   if (isCrossSiteWrite(request)) return jsonResponse(403, { detail: MESSAGES.crossSite });
+  if (upstreamPath === null) {
+    await request.body?.cancel().catch(() => undefined);
+    return jsonResponse(404, { detail: MESSAGES.notFound });
+  }
 
   const stored = readSessionToken(request);
   const expired = stored !== null && isTokenExpired(stored);
   const token = expired ? null : stored;
   const explicitAuth = request.headers.has("authorization");
   if (options.requireSession && !token && !explicitAuth) {
+    await request.body?.cancel().catch(() => undefined);
     return sessionEnded(request, expired ? "expired" : "signed_out");
   }
+
+  const body = await cappedBody(request);
+  if (body instanceof Response) return body;
 
   const method = request.method.toUpperCase();
   const target = `${options.apiBase ?? apiBaseUrl()}${upstreamPath}${new URL(request.url).search}`;
@@ -92,10 +136,10 @@ export async function proxyToApi(
     upstream = await fetch(target, {
       method,
       headers: upstreamHeaders(request, token),
-      body: BODYLESS_METHODS.has(method) ? undefined : await request.arrayBuffer(),
+      body: body as BodyInit | undefined,
       redirect: "manual",
       cache: "no-store",
-      signal: AbortSignal.timeout(options.timeoutMs ?? upstreamTimeoutMs()),
+      signal: upstreamSignal(request, options.timeoutMs ?? upstreamTimeoutMs()),
     });
   } catch (error) {
     const timedOut = error instanceof Error && error.name === "TimeoutError";
@@ -115,6 +159,12 @@ export async function proxyToApi(
     const value = upstream.headers.get(name);
     if (value) headers.set(name, value);
   }
-  const body = BODYLESS_STATUSES.has(upstream.status) || method === "HEAD" ? null : upstream.body;
-  return new Response(body, { status: upstream.status, headers });
+  if (headers.get("content-type")?.startsWith("text/event-stream")) {
+    // Server-sent events: no transformation (compression would hold events back) and no
+    // buffering by a reverse proxy in front (ingress-nginx honours X-Accel-Buffering).
+    headers.set("cache-control", "no-cache, no-store, no-transform");
+    headers.set("x-accel-buffering", "no");
+  }
+  const relayed = BODYLESS_STATUSES.has(upstream.status) || method === "HEAD" ? null : upstream.body;
+  return new Response(relayed, { status: upstream.status, headers });
 }
