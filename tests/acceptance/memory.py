@@ -88,6 +88,7 @@ class MemorySampler:
         self.peaks: dict[tuple[str, str], Peak] = {}
         self._seen: set[tuple[str, str, int]] = set()
         self._lock = threading.Lock()
+        self._sampling = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="memory-sampler", daemon=True)
         self.errors = 0
@@ -139,6 +140,12 @@ class MemorySampler:
         return figures
 
     def sample(self) -> None:
+        """One round over every running container. One round at a time: `stream()` swaps the
+        ApiClient's transport for a websocket while an exec runs, so calls must not overlap."""
+        with self._sampling:
+            self._sample()
+
+    def _sample(self) -> None:
         pods = self.api.list_namespaced_pod(self.namespace, label_selector=INSTANCE).items
         summaries: dict[str, dict[tuple[str, str], int]] = {}
         for pod in pods:
