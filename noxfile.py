@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -47,9 +48,9 @@ def install_api(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff (lint + format) over all Python, mypy --strict on the API and on tasks.py +
-    automation/, shellcheck on scripts. `-- ruff`, `-- mypy` or `-- shellcheck` runs only that
-    (the pre-commit hooks do)."""
+    """ruff (lint + format) over all Python, mypy --strict on the API, on tasks.py + automation/
+    and on tests/acceptance/, shellcheck on scripts. `-- ruff`, `-- mypy` or `-- shellcheck` runs
+    only that (the pre-commit hooks do)."""
     only = set(session.posargs) or {"ruff", "mypy", "shellcheck"}
     install_api(session)
     install_locked(session, "lint")
@@ -62,6 +63,9 @@ def lint(session: nox.Session) -> None:
         # tasks.py + automation/, strict, against the pinned invoke and rich they run with
         install_locked(session, "tasks")
         session.run("mypy", "--strict", "--python-version", PYTHON, "tasks.py", "automation")
+        # the acceptance suite, strict, against its pinned dependencies (tests/acceptance/mypy.ini)
+        install_locked(session, "acceptance")
+        session.run("mypy", "--config-file", "tests/acceptance/mypy.ini", "tests/acceptance")
     if "shellcheck" in only:
         # Every shell script in the repository, wherever it lives.
         scripts = sorted(str(p.relative_to(ROOT)) for p in ROOT.rglob("*.sh") if _tracked(p))
@@ -311,7 +315,13 @@ def containers(session: nox.Session) -> None:
     stand_ins = os.environ.get("PAKAURA_STAND_INS", own_engine_default)
     # A cold build prunes the engine's whole build cache: by default only on the private engine.
     cold = os.environ.get("PAKAURA_COLD_BUILD", own_engine_default)
-    env = {"DOCKER_HOST": docker_host, "DOCKER_BUILDKIT": "1", "PAKAURA_COLD_BUILD": cold}
+    env = {
+        "DOCKER_HOST": docker_host,
+        "DOCKER_BUILDKIT": "1",
+        "PAKAURA_COLD_BUILD": cold,
+        # the label `invoke build` checks: the real-node session reuses these images as built
+        "PAKAURA_SOURCE_LABELS": json.dumps(source_labels()),
+    }
     try:
         if stand_ins == "1":
             session.run("bash", "infra/ci-images/ensure-stand-ins.sh", env=env, external=True)
@@ -432,44 +442,25 @@ def start_engine(session: nox.Session) -> tuple[str, bool]:
     return host.removeprefix("DOCKER_HOST="), started
 
 
-def ensure_images(session: nox.Session, images: list[str], env: dict[str, str]) -> None:
-    """The images come from the `containers` session (no second build). When it has not run on
-    this engine, the stand-in bases are loaded and `invoke build --cluster none` builds them once.
-    Each image gets the source-digest label `invoke build` gives it (a metadata-only step), so
-    `invoke setup` on the node sees them up to date instead of rebuilding."""
-    docker = env["PAKAURA_DOCKER_CLI"]
+def source_labels() -> dict[str, str]:
+    """image -> `<label>=<digest of its sources>`, the label `invoke build` gives an image and
+    checks to skip an up-to-date one (noxfile.py runs in the tooling venv: automation imports)."""
+    if str(ROOT) not in sys.path:  # nox loads this file by path; automation/ lives beside it
+        sys.path.insert(0, str(ROOT))
+    from automation import config, images
 
-    def exists(image: str) -> bool:
-        out = session.run(
-            docker, "image", "inspect", "--format", "{{.Id}}", image,
-            silent=True, success_codes=[0, 1], env=env, external=True,
-        )  # fmt: skip
-        return str(out).startswith("sha256:")
+    return {
+        image: f"{config.SOURCE_DIGEST_LABEL}={images.source_digest(name)}"
+        for name, (image, _, _) in config.IMAGES.items()
+    }
 
-    missing = [image for image in images if not exists(image)]
-    if missing:
-        session.log(
-            f"not in the engine yet: {', '.join(missing)}; building them once "
-            "(`nox -s containers` first reuses its images instead)"
-        )
-        session.run("bash", "infra/ci-images/ensure-stand-ins.sh", env=env, external=True)
-        session.run("invoke", "build", "--cluster", "none", env={**env, "DOCKER_BUILDKIT": "1"})
-    code = (
-        "from automation import config, images; "
-        "print(config.SOURCE_DIGEST_LABEL, "
-        "*[f'{config.IMAGES[name][0]}={images.source_digest(name)}' for name in config.IMAGES])"
-    )
-    out = session.run("python", "-c", code, silent=True, env={"PYTHONPATH": str(ROOT)})
-    key, *entries = str(out).split()
-    for entry in entries:
-        image, digest = entry.split("=")
-        # FROM the image + one label: a new image config over the same layers, nothing rebuilt
-        session.run(
-            "sh", "-c", 'printf "FROM %s\\n" "$1" | "$2" build -q --label "$3" -t "$1" -',
-            "label", image, docker, f"{key}={digest}",
-            silent=True, env={**env, "DOCKER_BUILDKIT": "0"}, external=True,
-        )  # fmt: skip
-        session.log(f"{image}: labelled with its source digest {digest}")
+
+def ensure_images(session: nox.Session, env: dict[str, str]) -> None:
+    """The images come from the `containers` session (no second build): they carry the source
+    label `invoke build` checks, so `invoke build --cluster none` keeps them when they match
+    this checkout and rebuilds only what is missing or stale (never a stale image relabelled)."""
+    session.run("bash", "infra/ci-images/ensure-stand-ins.sh", env=env, external=True)
+    session.run("invoke", "build", "--cluster", "none", env={**env, "DOCKER_BUILDKIT": "1"})
 
 
 @nox.session(name="acceptance-real-node", python=PYTHON)
@@ -534,7 +525,9 @@ def acceptance_real_node(session: nox.Session) -> None:
     capabilities = "control_plane,runtime" + (",ingress" if ingress else "")
     try:
         images = images_for_the_node(session)
-        ensure_images(session, images, engine_env)
+        ensure_images(
+            session, {**engine_env, "PATH": os.pathsep.join([str(shim), os.environ["PATH"]])}
+        )
         timed("up", *REAL_NODE, "up", env=node_env, external=True)
         out = session.run(*REAL_NODE, "kubeconfig", silent=True, external=True)
         kubeconfig = str(out).strip()

@@ -8,11 +8,15 @@ kubeconfig context) and `--namespace` (default pakaura).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
+from automation import backup as db_backup
 from automation import config, release
+from automation import rollback as release_rollback
 from automation import status as dashboard
 from automation.checklist import require_cluster
 from automation.cluster import (
@@ -340,3 +344,61 @@ def doctor(
 def manifests(c: Context, check: bool = False) -> None:
     """Regenerate the plain Kubernetes manifests in infra/kubernetes/ from the chart."""
     regenerate(c, check=check)
+
+
+# --- day-2 operations: rollback, backup, restore --------------------------------------------------
+
+
+@task(
+    help={
+        "revision": "revision to return to (default: the newest earlier one that deployed fine)",
+        "cluster": CLUSTER_HELP,
+        "namespace": NS_HELP,
+    }
+)
+@task_boundary
+def rollback(
+    c: Context, revision: str | None = None, cluster: str = "current", namespace: str = NS
+) -> None:
+    """helm rollback to the previous good revision (or --revision N); waits like deploy."""
+    target = resolve(cluster)
+    require_cluster(c, target, namespace, "kubectl", "helm")
+    if revision is not None and not str(revision).isdigit():
+        raise TaskError(f"--revision must be a revision number, not {revision!r}")
+    release_rollback.rollback(c, target, namespace, int(revision) if revision else None)
+
+
+@task(
+    help={
+        "directory": "where to write the backup and its .sha256 (default backups/)",
+        "cluster": CLUSTER_HELP,
+        "namespace": NS_HELP,
+    }
+)
+@task_boundary
+def backup(
+    c: Context, directory: str = "backups", cluster: str = "current", namespace: str = NS
+) -> None:
+    """pg_dump of the release's database to a checksummed file named with revision and version."""
+    target = resolve(cluster)
+    require_cluster(c, target, namespace, "kubectl", "helm")
+    db_backup.backup(c, target, namespace, Path(directory))
+
+
+@task(
+    help={
+        "file": "a backup written by `invoke backup` (its .sha256 must be beside it)",
+        "yes": "do not ask for confirmation",
+        "cluster": CLUSTER_HELP,
+        "namespace": NS_HELP,
+    }
+)
+@task_boundary
+def restore(
+    c: Context, file: str, yes: bool = False, cluster: str = "current", namespace: str = NS
+) -> None:
+    """Replace the release's database with a backup (checked first; asks unless --yes)."""
+    checked = db_backup.check(Path(file))  # a damaged file is refused before anything is touched
+    target = resolve(cluster)
+    require_cluster(c, target, namespace, "kubectl", "helm")
+    db_backup.restore(c, target, namespace, checked, yes=yes)

@@ -132,3 +132,30 @@ async def test_each_conversation_page_is_one_statement(counted_client: CountedCl
             response = await http.get(path, headers=headers)
         assert response.status_code == 200, response.text
         assert len(statements) == 1, (path, statements)
+
+
+async def test_connections_the_server_ended_are_replaced_before_use(
+    counted_client: CountedClient,
+) -> None:
+    """A pooled connection whose session the server ended (here: terminated, as a PostgreSQL pod
+    going away does) is noticed at checkout without a round trip and replaced, so the next
+    write and the next sign-in never see it: no 503, and the write is applied once."""
+    http = counted_client.http
+    headers = await _signup(counted_client)
+    assert (await http.post(TASKS, json={"title": "before"}, headers=headers)).status_code == 201
+    counted_client.server.sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE application_name = 'pakaura-api'"
+    )
+    write = await http.post(TASKS, json={"title": "after"}, headers=headers)
+    assert write.status_code == 201, write.text
+    counted_client.server.sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE application_name = 'pakaura-api'"
+    )
+    login = await http.post(
+        "/api/v1/auth/login", json={"email": "count@example.com", "password": PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+    listed = await http.get(TASKS, headers=headers)
+    assert [t["title"] for t in listed.json()] == ["after", "before"]

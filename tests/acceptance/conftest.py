@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,8 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import evidence  # noqa: E402
+from memory import MemorySampler, render  # noqa: E402
 from support import ARTIFACTS, ROOT, Cluster, restarts, tool  # noqa: E402
 
 CAPABILITIES = {
@@ -71,9 +73,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[FIGURES] = {}
 
 
-OFFERED = pytest.StashKey[set]()
-FIGURES = pytest.StashKey[dict]()
-DESELECTED = pytest.StashKey[dict]()
+OFFERED = pytest.StashKey[set[str]]()
+FIGURES = pytest.StashKey[dict[str, Any]]()
+DESELECTED = pytest.StashKey[dict[str, int]]()
+CLUSTER = pytest.StashKey[Cluster]()  # the cluster under test, for the failure-evidence hook
+EXPORTED = pytest.StashKey[set[str]]()  # tests whose failure evidence was written
 
 
 def _stop(config: pytest.Config, message: str) -> None:
@@ -155,7 +159,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             "every acceptance test needs a capability marker "
             f"({', '.join(CAPABILITIES)}): {unmarked}"
         )
-    keep, dropped = [], {}
+    keep: list[pytest.Item] = []
+    dropped: dict[str, list[pytest.Item]] = {}
     for item in items:
         needs = {name for name in CAPABILITIES if item.get_closest_marker(name)}
         lacking = needs - offered
@@ -169,18 +174,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     config.stash[DESELECTED] = {key: len(group) for key, group in dropped.items()}
 
     def order(item: pytest.Item) -> tuple[int, int]:
-        # user stories first (module order), NFR/edge cases next, session-end checks last
-        module = item.nodeid.split("::")[0]
-        return (
-            2 if item.get_closest_marker("session_end") else 1 if "nfr" in module else 0,
-            keep.index(item),
-        )
+        # user stories first (module order), day-2 operations (test_ops_*) next, then NFR/edge
+        # cases, session-end checks last
+        module = item.nodeid.split("::")[0].rsplit("/", 1)[-1]
+        group = 1 if module.startswith("test_ops_") else 2 if "nfr" in module else 0
+        return (3 if item.get_closest_marker("session_end") else group, keep.index(item))
 
     items[:] = sorted(keep, key=order)
 
 
 def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
-    lines = [f"cluster capabilities offered: {', '.join(sorted(config.stash[OFFERED]))}"]
+    offered: set[str] = config.stash[OFFERED]
+    lines = [f"cluster capabilities offered: {', '.join(sorted(offered))}"]
     for lacking, count in config.stash.get(DESELECTED, {}).items():
         lines.append(
             f"deselected {count} test(s): the cluster does not offer {lacking} "
@@ -196,7 +201,12 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if figures:
         terminalreporter.section("acceptance figures")
         for name, value in figures.items():
-            terminalreporter.write_line(f"{name}: {value}")
+            if isinstance(value, list):  # a table: one line per row
+                terminalreporter.write_line(f"{name}:")
+                for line in value:
+                    terminalreporter.write_line(f"  {line}")
+            else:
+                terminalreporter.write_line(f"{name}: {value}")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         (ARTIFACTS / "figures.json").write_text(json.dumps(figures, indent=2, default=str))
 
@@ -245,11 +255,15 @@ def _kind_cluster(
 def cluster(pytestconfig: pytest.Config, figures: dict[str, Any]) -> Iterator[Cluster]:
     namespace = pytestconfig.getoption("namespace")
     if pytestconfig.getoption("cluster") == "kind":
-        yield from _kind_cluster(pytestconfig, namespace, figures)
+        for made in _kind_cluster(pytestconfig, namespace, figures):
+            pytestconfig.stash[CLUSTER] = made
+            yield made
         return
-    yield Cluster(  # noqa: PT022 (a generator either way: the kind branch has a teardown)
+    current = Cluster(
         pytestconfig.getoption("kubeconfig"), pytestconfig.getoption("kube_context"), namespace
     )
+    pytestconfig.stash[CLUSTER] = current
+    yield current
 
 
 @pytest.fixture(scope="session")
@@ -270,11 +284,53 @@ def baseline_restarts(release: Cluster) -> dict[str, int]:
     return {p.metadata.name: restarts(p) for p in release.serving_pods()}
 
 
+@pytest.fixture(scope="session")
+def memory_peaks(release: Cluster, figures: dict[str, Any]) -> Iterator[MemorySampler]:
+    """Peak memory of every container of the release, sampled from the node all run long."""
+    sampler = MemorySampler(release).start()
+    try:
+        yield sampler
+    finally:
+        sampler.stop()
+        if sampler.table():
+            figures["peak memory per container (whole run)"] = render(sampler.table())
+
+
 @pytest.fixture(autouse=True)
 def _record_baseline(request: pytest.FixtureRequest) -> None:
-    # the session-end restart check needs the counts from before the first test ran
+    # the session-end restart check needs the counts from before the first test ran, and the
+    # memory sampler runs from the first test on (real containers only)
     if "release" in request.fixturenames:
         request.getfixturevalue("baseline_restarts")
+        if "runtime" in request.config.stash[OFFERED]:
+            request.getfixturevalue("memory_peaks")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """On failure, the cluster's state for that test under artifacts/acceptance/<test>/."""
+    report = yield
+    exported = item.config.stash.setdefault(EXPORTED, set())
+    if (
+        report.failed
+        and item.config.stash.get(CLUSTER, None) is not None
+        and item.nodeid not in exported  # once per test (setup, call and teardown may all fail)
+    ):
+        exported.add(item.nodeid)
+        directory = ARTIFACTS / evidence.directory_name(item.name)
+        shutil.rmtree(directory, ignore_errors=True)  # nothing left from an earlier run
+        written = evidence.export(item.config.stash[CLUSTER], directory)
+        if written:
+            report.sections.append(
+                (
+                    "failure evidence",
+                    f"{len(written)} files in {directory} (events, describe, "
+                    "current and previous logs, helm history)",
+                )
+            )
+    return report
 
 
 @pytest.fixture

@@ -37,7 +37,11 @@ CONFIGMAP = f"{RELEASE}-config"
 SENSITIVE_KEYS = ("DB_PASSWORD", "JWT_SECRET", "COHERE_API_KEY")
 SENSITIVE_ENV = (*SENSITIVE_KEYS, "POSTGRES_PASSWORD", "DATABASE_URL")
 INSTANCE = f"app.kubernetes.io/instance={RELEASE}"
-ARTIFACTS = ROOT / "artifacts" / "acceptance"
+# where figures and failure evidence go (the failure-evidence self-check points it elsewhere)
+ARTIFACTS = Path(
+    os.environ.get("PAKAURA_ACCEPTANCE_ARTIFACTS") or ROOT / "artifacts" / "acceptance"
+)
+_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "k": 10**3, "M": 10**6, "G": 10**9}
 
 
 def wait_until(timeout: float, interval: float = 2.0) -> Retrying:
@@ -161,7 +165,7 @@ class Cluster:
 
     def pods(self, component: str | None = None) -> list[client.V1Pod]:
         selector = INSTANCE + (f",app.kubernetes.io/component={component}" if component else "")
-        return self.core.list_namespaced_pod(self.namespace, label_selector=selector).items
+        return list(self.core.list_namespaced_pod(self.namespace, label_selector=selector).items)
 
     def serving_pods(self) -> list[client.V1Pod]:
         """Pods of the long-running components (the migration Job's pods come and go)."""
@@ -257,7 +261,7 @@ class Cluster:
 
 
 def component_of(pod: client.V1Pod) -> str:
-    return (pod.metadata.labels or {}).get("app.kubernetes.io/component", "")
+    return str((pod.metadata.labels or {}).get("app.kubernetes.io/component", ""))
 
 
 def pod_ready(pod: client.V1Pod) -> bool:
@@ -270,9 +274,9 @@ def ready_since(pod: client.V1Pod) -> float | None:
         if condition.type == "Ready" and condition.status == "True":
             if condition.last_transition_time is None:
                 return None
-            return (
-                condition.last_transition_time - pod.metadata.creation_timestamp
-            ).total_seconds()
+            return float(
+                (condition.last_transition_time - pod.metadata.creation_timestamp).total_seconds()
+            )
     return None
 
 
@@ -332,13 +336,30 @@ class App:
         assert response.status_code == 201, response.text
         return dict(response.json())
 
-    def chat(self, message: str, conversation_id: str | None = None) -> dict[str, Any]:
+    def chat(self, message: str, conversation_id: int | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"message": message}
         if conversation_id:
             body["conversation_id"] = conversation_id
         response = self.request("POST", "/api/v1/chat", json=body, timeout=60)
         assert response.status_code == 200, response.text
         return dict(response.json())
+
+
+def cpu_millis(quantity: str | None) -> int:
+    """'500m' -> 500, '2' -> 2000 (Kubernetes CPU quantities)."""
+    if not quantity:
+        return 0
+    return int(float(quantity[:-1])) if quantity.endswith("m") else int(float(quantity) * 1000)
+
+
+def quantity_bytes(quantity: str | None) -> int:
+    """'512Mi' -> 536870912, '1G' -> 10**9 (Kubernetes memory quantities)."""
+    if not quantity:
+        return 0
+    for suffix, factor in _UNITS.items():
+        if quantity.endswith(suffix):
+            return int(float(quantity[: -len(suffix)]) * factor)
+    return int(quantity)
 
 
 def unique(prefix: str) -> str:

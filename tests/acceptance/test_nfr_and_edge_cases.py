@@ -5,35 +5,22 @@ from __future__ import annotations
 
 import base64
 import uuid
+from typing import Any
 
 import pytest
 from kubernetes import client
-from support import ROOT, SECRET, App, Cluster, restarts
+from support import ROOT, SECRET, App, Cluster, cpu_millis, quantity_bytes, restarts
 
 pytestmark = pytest.mark.usefixtures("release")
 
 CPU_BUDGET_M = 4000
 MEMORY_BUDGET = 8 * 2**30
-_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "k": 10**3, "M": 10**6, "G": 10**9}
-
-
-def _cpu(quantity: str | None) -> int:
-    if not quantity:
-        return 0
-    return int(float(quantity[:-1])) if quantity.endswith("m") else int(float(quantity) * 1000)
-
-
-def _memory(quantity: str | None) -> int:
-    if not quantity:
-        return 0
-    for suffix, factor in _UNITS.items():
-        if quantity.endswith(suffix):
-            return int(float(quantity[: -len(suffix)]) * factor)
-    return int(quantity)
 
 
 @pytest.mark.control_plane
-def test_total_requests_and_limits_fit_4_cpus_and_8_gib(release: Cluster, figures: dict) -> None:
+def test_total_requests_and_limits_fit_4_cpus_and_8_gib(
+    release: Cluster, figures: dict[str, Any]
+) -> None:
     ns = release.namespace
     workloads = [
         (d.spec.replicas, d.spec.template)
@@ -55,8 +42,8 @@ def test_total_requests_and_limits_fit_4_cpus_and_8_gib(release: Cluster, figure
             assert resources.limits, f"{container.name} has no limits (OOM protection)"
             for kind in totals:
                 values = getattr(resources, kind) or {}
-                totals[kind][0] += (replicas or 0) * _cpu(values.get("cpu"))
-                totals[kind][1] += (replicas or 0) * _memory(values.get("memory"))
+                totals[kind][0] += (replicas or 0) * cpu_millis(values.get("cpu"))
+                totals[kind][1] += (replicas or 0) * quantity_bytes(values.get("memory"))
     for kind, (cpu, memory) in totals.items():
         figures[f"total {kind}"] = f"{cpu}m CPU, {memory // 2**20} MiB"
         assert cpu <= CPU_BUDGET_M
@@ -131,7 +118,9 @@ def test_missing_ingress_class_fails_with_a_clear_error_before_anything_is_creat
 
 @pytest.mark.runtime
 @pytest.mark.session_end
-def test_no_pod_restarted_during_the_suite(release: Cluster, baseline_restarts: dict) -> None:
+def test_no_pod_restarted_during_the_suite(
+    release: Cluster, baseline_restarts: dict[str, int]
+) -> None:
     """NFR-003: deliberate disruptions replace pods; none of the serving pods may restart."""
     unexpected = {
         p.metadata.name: restarts(p)

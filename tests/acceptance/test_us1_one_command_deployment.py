@@ -3,6 +3,8 @@ frontend answers, and a chat creates, lists, completes and deletes a task."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from support import App, Cluster, component_of, pod_ready, ready_since
 
@@ -22,7 +24,7 @@ def test_release_is_deployed(release: Cluster) -> None:
 
 @pytest.mark.control_plane
 def test_every_pod_is_running_and_ready_within_5_minutes_of_install(
-    release: Cluster, figures: dict
+    release: Cluster, figures: dict[str, Any]
 ) -> None:
     release.wait_release_ready(timeout=READY_BUDGET_SECONDS)
     pods = release.serving_pods()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import time
 import uuid
+from typing import Any
 
 import pytest
 from kubernetes import client
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("release")
 
 @pytest.mark.control_plane
 def test_deleted_api_pod_is_replaced_by_a_ready_pod_within_30_seconds(
-    release: Cluster, figures: dict
+    release: Cluster, figures: dict[str, Any]
 ) -> None:
     before = {p.metadata.name for p in release.pods("api")}
     victim = sorted(before)[0]
@@ -34,7 +35,9 @@ def test_deleted_api_pod_is_replaced_by_a_ready_pod_within_30_seconds(
 
 
 @pytest.mark.runtime
-def test_failing_liveness_probe_restarts_the_container(release: Cluster, figures: dict) -> None:
+def test_failing_liveness_probe_restarts_the_container(
+    release: Cluster, figures: dict[str, Any]
+) -> None:
     """A copy of the API Deployment (outside the Service) whose liveness probe hits a 404 path."""
     original = release.apps.read_namespaced_deployment("api", release.namespace)
     name = f"liveness-check-{uuid.uuid4().hex[:5]}"
@@ -84,7 +87,7 @@ def test_failing_liveness_probe_restarts_the_container(release: Cluster, figures
 
 @pytest.mark.runtime
 def test_database_outage_removes_api_pods_from_service_endpoints_until_it_returns(
-    release: Cluster, figures: dict
+    release: Cluster, figures: dict[str, Any]
 ) -> None:
     api_pods = release.pods("api")
     restarts_before = {p.metadata.name: restarts(p) for p in api_pods}

@@ -4,6 +4,7 @@ specs, ConfigMaps or logs, and a ConfigMap change plus a rollout is visible in t
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from support import CONFIGMAP, SENSITIVE_ENV, SENSITIVE_KEYS, App, Cluster
@@ -11,7 +12,7 @@ from support import CONFIGMAP, SENSITIVE_ENV, SENSITIVE_KEYS, App, Cluster
 pytestmark = pytest.mark.usefixtures("release")
 
 
-def _pod_templates(release: Cluster) -> dict[str, object]:
+def _pod_templates(release: Cluster) -> dict[str, Any]:
     ns = release.namespace
     templates = {
         f"deployment/{d.metadata.name}": d.spec.template

@@ -4,6 +4,7 @@ every pod, and an uninstall + reinstall (the kept Secret and PVC bring the same 
 from __future__ import annotations
 
 import tempfile
+from typing import Any
 
 import pytest
 from support import SECRET, App, Cluster, unique
@@ -11,7 +12,7 @@ from support import SECRET, App, Cluster, unique
 pytestmark = [pytest.mark.usefixtures("release"), pytest.mark.runtime]
 
 
-def _user_with_a_task(release: Cluster) -> tuple[dict, str, str]:
+def _user_with_a_task(release: Cluster) -> tuple[dict[str, Any], str, str]:
     with release.port_forward("svc/api", 8000) as url:
         app = App(url)
         app.wait_healthy()
@@ -22,7 +23,9 @@ def _user_with_a_task(release: Cluster) -> tuple[dict, str, str]:
     return user, title, conversation
 
 
-def _assert_still_there(release: Cluster, user: dict, title: str, conversation: str) -> None:
+def _assert_still_there(
+    release: Cluster, user: dict[str, Any], title: str, conversation: str
+) -> None:
     release.wait_release_ready()
     with release.port_forward("svc/api", 8000) as url:
         app = App(url)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from typing import Any
 
 import pytest
 from support import ROOT, Cluster
@@ -31,7 +32,9 @@ def _setup_target(release: Cluster) -> str:
 
 @pytest.mark.runtime
 @pytest.mark.control_plane
-def test_setup_on_an_existing_deployment_is_idempotent(release: Cluster, figures: dict) -> None:
+def test_setup_on_an_existing_deployment_is_idempotent(
+    release: Cluster, figures: dict[str, Any]
+) -> None:
     if shutil.which("docker") is None:
         pytest.skip("setup builds images: needs docker on PATH")
     target = _setup_target(release)

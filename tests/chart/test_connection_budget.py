@@ -59,13 +59,13 @@ def budget_error(*args: str) -> str:
 
 
 def test_defaults_fit_and_the_limit_is_exact() -> None:
-    """Defaults: (2 + 1 surge) x 1 x (5 + 5) + 2 + 10 reserve = 42; at max_connections 42 it fits,
+    """Defaults: (2 + 1 surge) x 1 x (10 + 0) + 2 + 10 reserve = 42; at max_connections 42 it fits,
     at 41 it does not."""
     assert render(("--set", "postgresql.maxConnections=42"))
     message = budget_error("--set", "postgresql.maxConnections=41")
     assert (
         "Database connection budget exceeded: (2 API pods + 1 during a rollout) x 1 workers x "
-        "(poolSize 5 + maxOverflow 5) = 30, + 12 for the migration Job, the backup and "
+        "(poolSize 10 + maxOverflow 0) = 30, + 12 for the migration Job, the backup and "
         "api.database.reservedConnections = 42, but postgresql.maxConnections is 41."
     ) in message
     count("connection budget assertions", 2)
@@ -84,7 +84,7 @@ def test_autoscaling_counts_max_replicas_and_backup_counts_too() -> None:
 
 def test_workers_multiply_the_pools() -> None:
     message = budget_error("--set", "api.workers=4")
-    assert "x 4 workers x (poolSize 5 + maxOverflow 5) = 120" in message
+    assert "x 4 workers x (poolSize 10 + maxOverflow 0) = 120" in message
     count("connection budget assertions")
 
 

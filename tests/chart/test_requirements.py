@@ -135,8 +135,8 @@ def test_fr003_config_in_configmap_secrets_in_secret(defaults: list[dict[str, An
     assert {"AI_TIMEOUT_SECONDS", "LOG_LEVEL", "PGSSLMODE"} <= config.keys()
     assert (config["API_WORKERS"], config["DB_POOL_SIZE"], config["DB_POOL_MAX_OVERFLOW"]) == (
         "1",
-        "5",
-        "5",
+        "10",
+        "0",
     )
     assert not SECRET_KEYS & config.keys(), "secret keys must not be in the ConfigMap"
     assert not [k for k in config if any(w in k for w in ("PASSWORD", "SECRET", "API_KEY"))]
@@ -220,7 +220,7 @@ def test_fr005_ingress_routes(defaults: list[dict[str, Any]]) -> None:
     routes = {p["path"]: p["backend"]["service"]["name"] for p in rule["http"]["paths"]}
     assert routes == {"/api": "api", "/": "frontend"}
     annotations = ingress["metadata"]["annotations"]
-    assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "10m"
+    assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "1m"
     assert annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"] == "60"
     custom = render(
         ("--set", "ingress.hostname=todo.example.test", "--set", "ingress.className=traefik")
