@@ -49,6 +49,7 @@ MARKS = {
     State.unhealthy: "[red]✗ unhealthy[/]",
 }
 MIGRATION_LOG_LINES = 10
+EXTERNAL_DATABASE = "external database (postgresql.enabled=false): the API's readiness checks it"
 
 
 def collect(c: Context, target: Cluster, namespace: str) -> Snapshot:
@@ -65,9 +66,15 @@ def collect(c: Context, target: Cluster, namespace: str) -> Snapshot:
 def verdicts(snapshot: Snapshot) -> list[Verdict]:
     """One line per service: healthy only when every pod is ready and the Service has endpoints."""
     endpoints = {kube.name(e): e for e in snapshot.kind("Endpoints")}
+    services = {kube.name(s) for s in snapshot.kind("Service")}
     result = []
     for service in config.SERVICES:
         pods = [p for p in snapshot.kind("Pod") if kube.component(p) == service]
+        if service == "postgresql" and snapshot.release and not pods and service not in services:
+            # postgresql.enabled=false renders neither: the API's readiness (its own verdict)
+            # is what says whether that database answers
+            result.append(Verdict(service, State.healthy, EXTERNAL_DATABASE))
+            continue
         ready = [p for p in pods if kube.pod_ready(p)]
         addresses = kube.ready_addresses(endpoints.get(service))
         problems = [

@@ -8,8 +8,11 @@ import time
 import httpx
 import pytest
 from pakaura_api import __version__
+from pakaura_api.migrate import run_migrations
+from pakaura_api.revisions import head_revision, known_revisions
 from sqlalchemy.engine import make_url
 
+from .conftest import PASSWORD
 from .proxy import TcpProxy
 
 
@@ -22,7 +25,7 @@ async def test_liveness(client: httpx.AsyncClient) -> None:
 async def test_readiness_when_migrated(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/v1/health/ready")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "database": "ok"}
+    assert response.json() == {"status": "ready", "database": "ok", "schema": head_revision()}
 
 
 async def test_readiness_refuses_an_unmigrated_database(make_client, create_database) -> None:
@@ -32,17 +35,57 @@ async def test_readiness_refuses_an_unmigrated_database(make_client, create_data
     assert "not migrated" in response.json()["detail"]
 
 
-async def test_readiness_refuses_an_old_schema(make_client, create_database) -> None:
+def _stamp(url: str, revision: str) -> None:
     import psycopg
 
-    url = create_database()
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE TABLE alembic_version (version_num varchar(32) primary key)")
-        conn.execute("INSERT INTO alembic_version VALUES ('0000')")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS alembic_version (version_num varchar(32) primary key)"
+        )
+        conn.execute("DELETE FROM alembic_version")
+        conn.execute("INSERT INTO alembic_version VALUES (%s)", (revision,))
+
+
+async def test_readiness_refuses_a_schema_behind_this_version(make_client, create_database) -> None:
+    behind = sorted(known_revisions() - {head_revision()})[-1]  # a revision this version knows
+    url = create_database()
+    _stamp(url, behind)
     async with make_client(database_url=url) as client:
         response = await client.get("/api/v1/health/ready")
     assert response.status_code == 503
-    assert "pakaura-api migrate" in response.json()["detail"]
+    detail = response.json()["detail"]
+    assert f"schema at {behind}, expected {head_revision()}" in detail
+    assert "pakaura-api migrate" in detail
+
+
+async def test_readiness_accepts_a_schema_ahead_of_this_version(
+    make_client, create_database
+) -> None:
+    """After `invoke rollback` to an older image the database carries a newer version's revision:
+    the older code still serves (expand/contract migrations), so it is ready and says why."""
+    url = create_database()
+    async with make_client(database_url=url) as client:
+        run_migrations(client.app.state.settings, wait_seconds=10)  # type: ignore[attr-defined]
+        _stamp(url, "9f3e1c0a7b2d")
+        response = await client.get("/api/v1/health/ready")
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["status"] == "ready"
+        assert body["schema"] == "9f3e1c0a7b2d"
+        assert f"ahead of this version (head {head_revision()})" in body["detail"]
+        # and it serves: an account and a task against the newer schema
+        signup = await client.post(
+            "/api/v1/auth/signup",
+            json={"email": "ahead@example.com", "password": PASSWORD, "name": "Ahead"},
+        )
+        assert signup.status_code == 201, signup.text
+        token = signup.json()["access_token"]
+        created = await client.post(
+            "/api/v1/tasks",
+            json={"title": "served by the older code"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert created.status_code == 201, created.text
 
 
 @pytest.mark.parametrize("outage", ["blackhole", "refuse"])

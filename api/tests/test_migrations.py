@@ -1,7 +1,9 @@
-"""Migrations: from empty, re-run, concurrent runs, downgrade, models in step, SQLite too."""
+"""Migrations: from empty, re-run, concurrent runs, downgrade, models in step, SQLite too, and a
+database already migrated by a newer version (after a rollback) left alone."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,10 +14,12 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from pakaura_api.config import load_settings
 from pakaura_api.migrate import alembic_config, alembic_head, run_migrations
-from pakaura_api.revisions import head_revision
-from sqlalchemy import create_engine, inspect
+from pakaura_api.revisions import head_revision, is_ahead, known_revisions
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 from .conftest import TEST_JWT_SECRET
@@ -44,6 +48,13 @@ def _assert_models_match(sync_url: str) -> None:
 
 def test_head_without_alembic_matches_alembic() -> None:
     assert head_revision() == alembic_head() == "0002"
+
+
+def test_known_revisions_without_alembic_match_alembic() -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    assert known_revisions() == {r.revision for r in script.walk_revisions()}
+    assert not is_ahead(head_revision())
+    assert is_ahead("9f3e1c0a7b2d")
 
 
 def test_upgrade_from_empty_then_noop_then_downgrade(create_database, tmp_path) -> None:
@@ -91,6 +102,66 @@ def test_two_concurrent_migrations_both_succeed(create_database, tmp_path) -> No
     upgrades = sum(out.count(f"-> {head_revision()}") for out in outputs)
     assert upgrades == 1, outputs  # the lock made the second run a no-op
     assert all('"migrate.done"' in out for out in outputs)
+
+
+NEWER = "9f3e1c0a7b2d"  # a revision id (Alembic style) this version does not ship
+
+
+def _stamp_newer(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = %s", (NEWER,))
+
+
+def _tables(url: str) -> dict[str, list[str]]:
+    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
+    found = inspect(engine)
+    tables = {
+        name: sorted(c["name"] for c in found.get_columns(name)) for name in found.get_table_names()
+    }
+    engine.dispose()
+    return tables
+
+
+def test_migrate_leaves_a_schema_ahead_of_this_version_alone(create_database, tmp_path) -> None:
+    """`invoke rollback` to an older image runs its migration Job against a database a newer
+    version migrated: nothing changes, one line says why, and the Job succeeds (exit 0)."""
+    url = create_database()
+    run_migrations(_pg_settings(url, tmp_path))
+    _stamp_newer(url)
+    before = _tables(url)
+    env = _clean_env(DATABASE_URL=url, JWT_SECRET=TEST_JWT_SECRET, PAKAURA_DATA_DIR=str(tmp_path))
+    run = subprocess.run(
+        [sys.executable, "-m", "pakaura_api", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    ahead = [line for line in run.stdout.splitlines() if "ahead of this version" in line]
+    assert len(ahead) == 1, run.stdout
+    line = json.loads(ahead[0])
+    assert line["event"] == "migrate.schema_ahead"
+    assert line["level"] == "warning"
+    assert (line["revision"], line["head"]) == (NEWER, head_revision())
+    assert "nothing to do" in line["detail"]
+    assert "migrate.failed" not in run.stdout
+    assert "migrate.done" not in run.stdout
+    assert _version(url) == NEWER
+    assert _tables(url) == before
+    # in-process too: the answer is the schema's revision, not this version's head
+    assert run_migrations(_pg_settings(url, tmp_path)) == NEWER
+    assert _version(url) == NEWER
+
+
+def test_sqlite_schema_ahead_of_this_version_is_left_alone(tmp_path) -> None:
+    settings = load_settings(pakaura_data_dir=tmp_path)
+    run_migrations(settings)
+    engine = create_engine(f"sqlite:///{tmp_path / 'pakaura.sqlite3'}")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": NEWER})
+    engine.dispose()
+    assert run_migrations(settings) == NEWER
 
 
 def test_migrate_gives_up_on_an_unreachable_database(tmp_path) -> None:

@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,7 @@ FIGURES = pytest.StashKey[dict[str, Any]]()
 DESELECTED = pytest.StashKey[dict[str, int]]()
 CLUSTER = pytest.StashKey[Cluster]()  # the cluster under test, for the failure-evidence hook
 EXPORTED = pytest.StashKey[set[str]]()  # tests whose failure evidence was written
+MORE_EVIDENCE = pytest.StashKey[list[tuple[Cluster, str]]]()  # a test's other namespaces
 
 
 def _stop(config: pytest.Config, message: str) -> None:
@@ -322,6 +323,8 @@ def pytest_runtest_makereport(
         directory = ARTIFACTS / evidence.directory_name(item.name)
         shutil.rmtree(directory, ignore_errors=True)  # nothing left from an earlier run
         written = evidence.export(item.config.stash[CLUSTER], directory)
+        for other, selector in item.stash.get(MORE_EVIDENCE, []):
+            written += evidence.export(other, directory / other.namespace, selector)
         if written:
             report.sections.append(
                 (
@@ -331,6 +334,19 @@ def pytest_runtest_makereport(
                 )
             )
     return report
+
+
+@pytest.fixture
+def evidence_from(request: pytest.FixtureRequest) -> Callable[[Cluster, str], None]:
+    """`evidence_from(cluster, selector)`: when this test fails, the state of that Cluster's
+    namespace (its pods: the label selector) is written too, under <test>/<namespace>/. Delete
+    such a namespace in a fixture's teardown, which runs after the evidence is written."""
+    registered = request.node.stash.setdefault(MORE_EVIDENCE, [])
+
+    def register(cluster: Cluster, selector: str) -> None:
+        registered.append((cluster, selector))
+
+    return register
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
 """Failure evidence: the cluster's state for a failed acceptance test, written to files.
 
 When a test fails, conftest's report hook calls `export` with `artifacts/acceptance/<test>/`
-(like kubernetes-sigs e2e-framework's log export on finish). Every command is best effort: what
-cannot be read is written as its error, so one broken call never hides the others.
+(like kubernetes-sigs e2e-framework's log export on finish), and once more for each namespace the
+test registered with the `evidence_from` fixture (into `<test>/<namespace>/`, with the pods of
+that test's own label selector). Every command is best effort: what cannot be read is written as
+its error, so one broken call never hides the others.
 """
 
 from __future__ import annotations
@@ -40,9 +42,9 @@ def _kubectl(cluster: Cluster, *args: str) -> str:
     return _capture(cluster, cluster.kubectl_argv("-n", cluster.namespace, *args))
 
 
-def _containers(cluster: Cluster) -> list[tuple[str, str]]:
-    """(pod, container) of every pod of the release, init containers included."""
-    listing = _kubectl(cluster, "get", "pods", "-l", INSTANCE, "-o", "json")
+def _containers(cluster: Cluster, selector: str) -> list[tuple[str, str]]:
+    """(pod, container) of every pod the selector matches, init containers included."""
+    listing = _kubectl(cluster, "get", "pods", "-l", selector, "-o", "json")
     try:
         pods = json.loads(listing.split("\n[exit", 1)[0] or "{}").get("items", [])
     except json.JSONDecodeError:
@@ -55,9 +57,10 @@ def _containers(cluster: Cluster) -> list[tuple[str, str]]:
     return pairs
 
 
-def export(cluster: Cluster, directory: Path) -> list[Path]:
-    """Events, resources, `describe` of the release's pods, current and previous logs of each
-    container, `helm history`, and the ingress controller's logs; returns the files written."""
+def export(cluster: Cluster, directory: Path, selector: str = INSTANCE) -> list[Path]:
+    """Events, resources, `describe` of the release's pods (or the selector's), current and
+    previous logs of each container, `helm history`, and the ingress controller's logs; returns
+    the files written."""
     directory.mkdir(parents=True, exist_ok=True)
     helm = tool("helm") or "helm"
     context = ["--kube-context", cluster.context] if cluster.context else []
@@ -74,7 +77,7 @@ def export(cluster: Cluster, directory: Path) -> list[Path]:
         "resources.txt": _kubectl(
             cluster, "get", "all,pvc,ingress,endpoints,jobs,pdb", "-o", "wide"
         ),
-        "describe-pods.txt": _kubectl(cluster, "describe", "pods", "-l", INSTANCE),
+        "describe-pods.txt": _kubectl(cluster, "describe", "pods", "-l", selector),
         "helm-history.txt": _capture(
             cluster, [helm, "history", RELEASE, "-n", cluster.namespace, *context]
         ),
@@ -90,7 +93,7 @@ def export(cluster: Cluster, directory: Path) -> list[Path]:
                 "-n", INGRESS_NAMESPACE, "logs", name, "--all-containers", "--tail=2000"
             ),
         )
-    for pod, container in _containers(cluster):
+    for pod, container in _containers(cluster, selector):
         for suffix, extra in (("", []), ("-previous", ["--previous"])):
             files[f"logs-{pod}-{container}{suffix}.txt"] = _kubectl(
                 cluster, "logs", pod, "-c", container, "--timestamps", *extra

@@ -1,7 +1,8 @@
 """Day 2 — failure evidence: when an acceptance test fails, the cluster's state for it (events,
 `describe` of the release's pods, current and previous logs of every container, `helm history`)
-is written under artifacts/acceptance/<test>/. Checked by running a deliberately failing test in
-a nested pytest session against the same cluster, with its artifacts in a temporary folder."""
+is written under artifacts/acceptance/<test>/, and that of a namespace the test registered with
+`evidence_from` under <test>/<namespace>/. Checked by running a deliberately failing test in a
+nested pytest session against the same cluster, with its artifacts in a temporary folder."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ import pytest
 
 
 @pytest.mark.control_plane
-def test_deliberately_failing(release):
+def test_deliberately_failing(release, evidence_from):
+    # a namespace of the test's own, registered with a selector: here the release's, API pods only
+    evidence_from(release, "app.kubernetes.io/component=api")
     assert release.revision() < 0, "deliberate failure: the evidence export must run"
 """
 
@@ -79,3 +82,12 @@ def test_a_failing_test_leaves_the_cluster_state_under_artifacts(
         for container in pod.spec.containers:
             assert f"logs-{name}-{container.name}.txt" in files
             assert f"logs-{name}-{container.name}-previous.txt" in files
+    # what the test registered with evidence_from: its namespace, the selector's pods only
+    registered = {path.name: path.read_text() for path in (evidence / release.namespace).iterdir()}
+    assert "REVISION" in registered["helm-history.txt"]
+    for pod in release.serving_pods():
+        name = pod.metadata.name
+        described = re.search(rf"^Name:\s+{name}$", registered["describe-pods.txt"], re.MULTILINE)
+        api = pod.metadata.labels["app.kubernetes.io/component"] == "api"
+        assert bool(described) == api, name
+        assert (f"logs-{name}-{pod.spec.containers[0].name}.txt" in registered) == api, name

@@ -83,6 +83,20 @@ def test_status_flags_a_failed_migration_and_a_missing_release(capsys):
 
 
 @pytest.mark.usefixtures("all_tools")
+def test_status_of_a_release_on_an_external_database_exits_0(capsys):
+    # postgresql.enabled=false: no PostgreSQL pod and no Service; the API's readiness covers it
+    items = [i for i in healthy_items() if "postgresql" not in i["metadata"]["name"]]
+    tasks.status(status_ctx(items))  # no Exit
+    out = capsys.readouterr().out
+    assert "postgresql  ✓ healthy  external database (postgresql.enabled=false)" in out
+    assert "unhealthy" not in out
+    # the in-cluster one scaled to 0 (its Service stays) is still a problem
+    items = [i for i in healthy_items() if i["metadata"]["name"] != "postgresql-0"]
+    out = exit_output(capsys, 3, tasks.status, status_ctx(items))
+    assert "postgresql  ✗ unhealthy  no pods" in out
+
+
+@pytest.mark.usefixtures("all_tools")
 def test_status_calls_the_current_revisions_running_migration_progressing_and_exits_0(capsys):
     # Right after `helm upgrade --wait` (which does not wait for Jobs) revision 2's migration
     # still runs; revision 1's old Job failed long ago and no longer matters.

@@ -3,6 +3,11 @@
 Alembic is configured in code (no alembic.ini) and the scripts ship inside the package, so the
 installed wheel can migrate. On PostgreSQL a session advisory lock serialises concurrent runs
 (two replicas, a re-run Job): the second waits, then finds the schema at head and does nothing.
+
+A database at a revision this version does not know was migrated by a newer version (`invoke
+rollback` to an older image runs that image's migration Job): nothing is changed, one line says
+so, and the run succeeds. Migrations are backward compatible for one version (expand/contract),
+so the older code works against the newer schema; see api/README.md, "Migrations".
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from pathlib import Path
 import structlog
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.exc import OperationalError
@@ -25,7 +31,7 @@ from tenacity import (
 )
 
 from pakaura_api.config import Settings
-from pakaura_api.revisions import head_revision
+from pakaura_api.revisions import head_revision, is_ahead
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant shared by all Pakaura migrators; "pakaura" in ASCII, to be recognisable in pg_locks.
@@ -56,8 +62,16 @@ def _log_retry(state: RetryCallState) -> None:
     )
 
 
+def _ahead_of_this_version(connection: Connection) -> str | None:
+    """The database's revision when this version does not know it (a newer one migrated it)."""
+    current = MigrationContext.configure(connection).get_current_revision()
+    connection.commit()  # end the read's implicit transaction; Alembic opens its own
+    return current if current is not None and is_ahead(current) else None
+
+
 def run_migrations(settings: Settings, wait_seconds: float = 60) -> str:
-    """Bring the schema to head; returns the head revision. Safe to run again or concurrently."""
+    """Bring the schema to head; returns the schema's revision afterwards (the head, or a newer
+    revision this version leaves alone). Safe to run again or concurrently."""
     url = settings.database(sync=True)
     is_postgres = url.get_backend_name() == "postgresql"
     connect_args = {"connect_timeout": 5} if is_postgres else {}
@@ -82,8 +96,10 @@ def run_migrations(settings: Settings, wait_seconds: float = 60) -> str:
                 )
                 connection.commit()
             try:
-                command.upgrade(alembic_config(connection), "head")
-                connection.commit()
+                ahead = _ahead_of_this_version(connection)
+                if ahead is None:
+                    command.upgrade(alembic_config(connection), "head")
+                    connection.commit()
             finally:
                 if is_postgres:
                     connection.execute(
@@ -93,5 +109,15 @@ def run_migrations(settings: Settings, wait_seconds: float = 60) -> str:
     finally:
         engine.dispose()
     head = head_revision()
+    if ahead is not None:
+        log.warning(
+            "migrate.schema_ahead",
+            revision=ahead,
+            head=head,
+            detail=f"the schema is at {ahead}, ahead of this version (head {head}): a newer "
+            "version migrated it; nothing to do (expand/contract migrations keep older "
+            "versions working)",
+        )
+        return ahead
     log.info("migrate.done", revision=head)
     return head

@@ -1,4 +1,6 @@
-"""Liveness (never touches the database) and readiness (database answers, schema at head)."""
+"""Liveness (never touches the database) and readiness (database answers, schema at head or
+ahead of this version: a newer version migrated it and expand/contract migrations keep this one
+working, e.g. after `invoke rollback`; behind means "run the migration first")."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pakaura_api import __version__
+from pakaura_api.revisions import is_ahead
 
 router = APIRouter(prefix="/health", tags=["health"])
 
@@ -22,31 +25,40 @@ async def liveness() -> dict[str, str]:
 
 @router.get(
     "/ready",
-    responses={503: {"description": "Database unreachable or schema not at the migration head"}},
+    responses={503: {"description": "Database unreachable or schema behind the migration head"}},
 )
 async def readiness(request: Request) -> JSONResponse:
-    """Ready when the database answers and its schema is at the migration head."""
+    """Ready when the database answers and its schema is at this version's migration head, or
+    ahead of it (a newer version migrated it: after a rollback); the answer names the schema's
+    revision."""
     state = request.app.state
     try:
-        reason = await asyncio.wait_for(
-            _schema_problem(state.probe_engine, state.schema_head),
+        schema, reason = await asyncio.wait_for(
+            _schema(state.probe_engine, state.schema_head),
             timeout=state.settings.readiness_timeout_seconds,
         )
     except TimeoutError:
-        reason = "database did not answer in time"
+        schema, reason = {}, "database did not answer in time"
     except Exception as error:  # any driver error means "not ready", never a 500
-        reason = f"database unreachable ({type(error).__name__})"
+        schema, reason = {}, f"database unreachable ({type(error).__name__})"
     if reason is None:
-        return JSONResponse({"status": "ready", "database": "ok"})
+        return JSONResponse({"status": "ready", "database": "ok", **schema})
     return JSONResponse({"status": "not ready", "detail": reason}, status_code=503)
 
 
-async def _schema_problem(engine: AsyncEngine, head: str) -> str | None:
+async def _schema(engine: AsyncEngine, head: str) -> tuple[dict[str, str], str | None]:
+    """(what a ready answer says about the schema, why it is not ready; None when it is)."""
     async with engine.connect() as connection:
         try:
             found = await connection.scalar(text("SELECT version_num FROM alembic_version"))
         except Exception:
-            return "schema not migrated (no alembic_version table)"
-    if found != head:
-        return f"schema at {found or 'nothing'}, expected {head}: run `pakaura-api migrate`"
-    return None
+            return {}, "schema not migrated (no alembic_version table)"
+    if found == head:
+        return {"schema": head}, None
+    if found and is_ahead(found):
+        return {
+            "schema": found,
+            "detail": f"schema {found} is ahead of this version (head {head}): a newer version "
+            "migrated it; expand/contract migrations keep this version working",
+        }, None
+    return {}, f"schema at {found or 'nothing'}, expected {head}: run `pakaura-api migrate`"

@@ -214,7 +214,9 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description Ready when the database answers and its schema is at the migration head.
+         * @description Ready when the database answers and its schema is at this version's migration head, or
+         *     ahead of it (a newer version migrated it: after a rollback); the answer names the schema's
+         *     revision.
          */
         get: operations["readiness_api_v1_health_ready_get"];
         put?: never;
@@ -1075,7 +1077,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Database unreachable or schema not at the migration head */
+            /** @description Database unreachable or schema behind the migration head */
             503: {
                 headers: {
                     [name: string]: unknown;
