@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -441,6 +442,8 @@ def start_engine(session: nox.Session) -> tuple[str, bool]:
 def source_labels() -> dict[str, str]:
     """image -> `<label>=<digest of its sources>`, the label `invoke build` gives an image and
     checks to skip an up-to-date one (noxfile.py runs in the tooling venv: automation imports)."""
+    if str(ROOT) not in sys.path:  # nox loads this file by path; automation/ lives beside it
+        sys.path.insert(0, str(ROOT))
     from automation import config, images
 
     return {
