@@ -10,12 +10,11 @@ Never touches an existing database: every database made here has a unique name a
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ from pakaura_api.migrate import run_migrations
 from sqlalchemy.engine import make_url
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from .pgserver import PrivatePostgres, postgres_bin
+from .pgserver import PrivatePostgres, free_port, postgres_bin
 from .statements import CountedClient
 
 ADMIN_URL = os.environ.get(
@@ -183,6 +182,35 @@ class SignedUpUser:
 MakeUser = Callable[..., Awaitable[SignedUpUser]]
 
 
+async def sign_up(
+    client: httpx.AsyncClient,
+    email: str | None = None,
+    password: str = PASSWORD,
+    name: str | None = None,
+) -> SignedUpUser:
+    """A new user signed up through the API (a unique email unless given)."""
+    email = email or f"user-{uuid.uuid4().hex[:12]}@example.com"
+    response = await client.post(
+        "/api/v1/auth/signup", json={"email": email, "password": password, "name": name}
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    token = body["access_token"]
+    return SignedUpUser(
+        id=body["user"]["id"],
+        email=email,
+        password=password,
+        token=token,
+        name=name,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+async def signed_up_headers(client: httpx.AsyncClient) -> dict[str, str]:
+    """Authorization headers of a new user signed up through `client` (any app's client)."""
+    return (await sign_up(client)).headers
+
+
 @pytest.fixture
 def make_user(client: httpx.AsyncClient) -> MakeUser:
     """`await make_user()` → a new signed-up user (unique email) with `.headers` for requests."""
@@ -190,21 +218,7 @@ def make_user(client: httpx.AsyncClient) -> MakeUser:
     async def factory(
         email: str | None = None, password: str = PASSWORD, name: str | None = "Test User"
     ) -> SignedUpUser:
-        email = email or f"user-{uuid.uuid4().hex[:12]}@example.com"
-        response = await client.post(
-            "/api/v1/auth/signup", json={"email": email, "password": password, "name": name}
-        )
-        assert response.status_code == 201, response.text
-        body = response.json()
-        token = body["access_token"]
-        return SignedUpUser(
-            id=body["user"]["id"],
-            email=email,
-            password=password,
-            token=token,
-            name=name,
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        return await sign_up(client, email, password, name)
 
     return factory
 
@@ -221,13 +235,12 @@ class LiveServer:
     app: FastAPI
 
 
-@pytest.fixture(scope="session")
-def live_server(settings: Settings) -> Iterator[LiveServer]:
-    """A real uvicorn server (own thread, own event loop) on the test database, for clients that
-    need a socket (schemathesis). In-process, so coverage sees the code it runs."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+@contextmanager
+def serving(settings: Settings) -> Iterator[LiveServer]:
+    """The app on a real uvicorn server (own thread and event loop, free loopback port): for
+    clients that need a socket (schemathesis, reading a stream as it arrives, hanging up
+    mid-stream). In-process, so coverage sees the code it runs."""
+    port = free_port()
     application = create_app(settings)
     server = uvicorn.Server(
         uvicorn.Config(application, host="127.0.0.1", port=port, log_config=None, access_log=False)
@@ -237,10 +250,19 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
     deadline = time.monotonic() + 10
     while not server.started:
         assert time.monotonic() < deadline, "live server did not start"
-        time.sleep(0.05)
-    yield LiveServer(url=f"http://127.0.0.1:{port}", app=application)
-    server.should_exit = True
-    thread.join(timeout=10)
+        time.sleep(0.02)
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{port}", app=application)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings) -> Iterator[LiveServer]:
+    """A real server on the test database, for the whole run."""
+    with serving(settings) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,12 @@
-"""A private PostgreSQL server for tests that must stop, restart or watch the database.
+"""Local servers for tests: a private PostgreSQL server, free loopback ports, and waiting until a
+server process answers (standard library only).
 
 The shared server (TEST_DATABASE_URL) is never stopped or reconfigured: a test that needs an
 outage, a restart or a statement log gets its own throw-away cluster (`initdb` in a temporary
 directory, a free loopback port, trust authentication on loopback only, removed at the end).
-Used by `api/tests` (statement counts, dead-connection retry), `api/bench/run_bench.py` and
-`tests/resilience/` (they import this file by path).
+Used by `api/tests` (statement counts, dead-connection retry, `pakaura-api serve`) and, imported
+from this folder, by `api/bench/run_bench.py`, `tests/resilience/` and `tests/e2e/`: one
+`free_port` and one `wait_until_serving` for every suite that starts servers of its own.
 
 Statement counting reads the server's own log (`log_statement=all`): every statement the server
 executed, including BEGIN/COMMIT/ROLLBACK sent by the driver itself.
@@ -13,6 +15,7 @@ executed, including BEGIN/COMMIT/ROLLBACK sent by the driver itself.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import re
 import shutil
@@ -20,9 +23,12 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROLE = "pakaura"
 # A logged statement: simple protocol ("statement: …") or extended protocol ("execute <name>: …").
@@ -45,6 +51,52 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+class NotServingError(RuntimeError):
+    """A server process exited, or did not answer 200 in time."""
+
+
+# The servers are on loopback: never through a proxy the environment may name.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def http_status(url: str, timeout: float = 1) -> int:
+    """The status of GET `url`; 0 when nothing answers."""
+    try:
+        with _DIRECT.open(url, timeout=timeout) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except (urllib.error.URLError, http.client.HTTPException, OSError):
+        return 0
+
+
+def wait_until_serving(
+    url: str,
+    process: subprocess.Popen[Any] | None = None,
+    *,
+    timeout: float = 60,
+    interval: float = 0.05,
+    probe_timeout: float = 1,
+    log: Callable[[], str] | None = None,
+) -> float:
+    """Poll GET `url` until it answers 200; returns the seconds it took. `NotServingError` as
+    soon as `process` has exited, or after `timeout` seconds; its message ends with `log()`
+    (e.g. the server's last lines) when given."""
+
+    def failed(problem: str) -> NotServingError:
+        return NotServingError(f"{url}: {problem}" + (f"\n{log()}" if log else ""))
+
+    started = time.monotonic()
+    while True:
+        if http_status(url, probe_timeout) == 200:
+            return time.monotonic() - started
+        if process is not None and process.poll() is not None:
+            raise failed(f"the server exited with code {process.returncode}")
+        if time.monotonic() - started > timeout:
+            raise failed(f"no 200 within {timeout:.0f} s")
+        time.sleep(interval)
 
 
 @dataclass

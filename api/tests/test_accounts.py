@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import httpx
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, SignedUpUser
 
+LOGIN = "/api/v1/auth/login"
 LOGOUT = "/api/v1/auth/logout"
 PASSWORD_URL = "/api/v1/auth/password"
 ME = "/api/v1/auth/me"
 TASKS = "/api/v1/tasks"
 NEW_PASSWORD = "amber-falcon-teaspoon-91"
+
+
+async def _second_device(client: httpx.AsyncClient, user: SignedUpUser) -> dict[str, str]:
+    """The user signs in again (another device): the headers of that second token."""
+    login = await client.post(LOGIN, json={"email": user.email, "password": user.password})
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
 
 async def _all_refused(client: httpx.AsyncClient, headers: dict[str, str]) -> None:
@@ -34,10 +42,7 @@ async def test_logout_revokes_only_the_presented_token(
     client: httpx.AsyncClient, make_user
 ) -> None:
     user = await make_user()
-    login = await client.post(
-        "/api/v1/auth/login", json={"email": user.email, "password": user.password}
-    )
-    other_device = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    other_device = await _second_device(client, user)
     response = await client.post(LOGOUT, headers=user.headers)
     assert response.status_code == 204
     assert response.headers["cache-control"] == "no-store"
@@ -49,10 +54,7 @@ async def test_password_change_revokes_every_older_token(
     client: httpx.AsyncClient, make_user
 ) -> None:
     user = await make_user()
-    second = await client.post(
-        "/api/v1/auth/login", json={"email": user.email, "password": user.password}
-    )
-    second_headers = {"Authorization": f"Bearer {second.json()['access_token']}"}
+    second_headers = await _second_device(client, user)
     changed = await client.post(
         PASSWORD_URL,
         json={"current_password": user.password, "new_password": NEW_PASSWORD},
@@ -65,11 +67,9 @@ async def test_password_change_revokes_every_older_token(
     await _all_refused(client, user.headers)
     await _all_refused(client, second_headers)
     assert (await client.get(ME, headers=fresh)).status_code == 200
-    old = await client.post("/api/v1/auth/login", json={"email": user.email, "password": PASSWORD})
+    old = await client.post(LOGIN, json={"email": user.email, "password": PASSWORD})
     assert old.status_code == 401
-    new = await client.post(
-        "/api/v1/auth/login", json={"email": user.email, "password": NEW_PASSWORD}
-    )
+    new = await client.post(LOGIN, json={"email": user.email, "password": NEW_PASSWORD})
     assert new.status_code == 200
 
 

@@ -5,50 +5,55 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
+from .pgserver import free_port, wait_until_serving
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+CLI = [sys.executable, "-m", "pakaura_api"]
+# No settings at all: only what any shell has.
+BARE_ENV = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+
+
+@contextmanager
+def serving(
+    cwd: Path, *args: str, env: dict[str, str] = BARE_ENV
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`pakaura-api serve` on a free port, its output captured: (the process, the API's base
+    URL). Killed afterwards if the test did not stop it."""
+    port = free_port()
+    server = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port), *args],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield server, f"http://127.0.0.1:{port}/api/v1"
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.communicate()
 
 
 def test_migrate_then_serve_with_no_environment(tmp_path) -> None:
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
-    cli = [sys.executable, "-m", "pakaura_api"]
     migrate = subprocess.run(
-        [*cli, "migrate"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        [*CLI, "migrate"], env=BARE_ENV, cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
     assert migrate.returncode == 0, migrate.stdout + migrate.stderr
     assert (tmp_path / ".pakaura" / "pakaura.sqlite3").exists()
     assert (tmp_path / ".pakaura" / "jwt-secret").exists()
 
-    port = _free_port()
-    server = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}/api/v1"
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server never became ready"
-            time.sleep(0.1)
+    with serving(tmp_path, "--workers", "1") as (server, base):
+        wait_until_serving(f"{base}/health/ready", server, timeout=15, interval=0.1)
         signup = httpx.post(
             f"{base}/auth/signup",
             json={"email": "local@example.com", "password": "tawny-otter-lantern"},
@@ -67,10 +72,6 @@ def test_migrate_then_serve_with_no_environment(tmp_path) -> None:
         assert chat.json()["mode"] == "demo"
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=15)
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.communicate()
     # uvicorn exits by re-raising the SIGTERM it handled, after a complete graceful shutdown.
     assert server.returncode in (0, -signal.SIGTERM), output
 
@@ -92,37 +93,12 @@ def test_migrate_then_serve_with_no_environment(tmp_path) -> None:
         assert forbidden not in output
 
 
-def _wait_ready(base: str, server: subprocess.Popen[str], seconds: float = 20) -> float:
-    started = time.monotonic()
-    while True:
-        try:
-            if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                return time.monotonic() - started
-        except httpx.TransportError:
-            pass
-        assert server.poll() is None, "server exited"
-        assert time.monotonic() - started < seconds, "server never became ready"
-        time.sleep(0.05)
-
-
 def test_two_workers_serve_and_all_stop_on_sigterm(tmp_path) -> None:
     from pakaura_api.cli import SHUTDOWN_BUDGET_SECONDS
 
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
-    cli = [sys.executable, "-m", "pakaura_api"]
-    subprocess.run([*cli, "migrate"], env=env, cwd=tmp_path, check=True, capture_output=True)
-    port = _free_port()
-    server = subprocess.Popen(
-        [*cli, "serve", "--port", str(port)],
-        env={**env, "API_WORKERS": "2"},
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}/api/v1"
-    try:
-        ready = _wait_ready(base, server)
+    subprocess.run([*CLI, "migrate"], env=BARE_ENV, cwd=tmp_path, check=True, capture_output=True)
+    with serving(tmp_path, env={**BARE_ENV, "API_WORKERS": "2"}) as (server, base):
+        ready = wait_until_serving(f"{base}/health/ready", server, timeout=20)
         print(f"serve --workers 2: ready in {ready:.2f} s")
         for _ in range(20):
             assert httpx.get(f"{base}/health").status_code == 200
@@ -130,10 +106,6 @@ def test_two_workers_serve_and_all_stop_on_sigterm(tmp_path) -> None:
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=SHUTDOWN_BUDGET_SECONDS + 5)
         stopped = time.monotonic() - started
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.communicate()
     print(f"SIGTERM -> all processes gone in {stopped:.2f} s")
     assert stopped < SHUTDOWN_BUDGET_SECONDS
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]

@@ -349,22 +349,22 @@ def evidence_from(request: pytest.FixtureRequest) -> Callable[[Cluster, str], No
     return register
 
 
-@pytest.fixture
-def app_via_frontend(release: Cluster) -> Iterator[Any]:
-    """The app as the browser sees it: the frontend Service, which proxies /api to the API."""
+def _app_through(release: Cluster, service: str, port: int) -> Iterator[Any]:
+    """The app through a port-forward to `service`, once it answers healthy."""
     from support import App
 
-    with release.port_forward("svc/frontend", 3000) as url:
+    with release.port_forward(service, port) as url:
         app = App(url)
         app.wait_healthy()
         yield app
+
+
+@pytest.fixture
+def app_via_frontend(release: Cluster) -> Iterator[Any]:
+    """The app as the browser sees it: the frontend Service, which proxies /api to the API."""
+    yield from _app_through(release, "svc/frontend", 3000)
 
 
 @pytest.fixture
 def app_via_api(release: Cluster) -> Iterator[Any]:
-    from support import App
-
-    with release.port_forward("svc/api", 8000) as url:
-        app = App(url)
-        app.wait_healthy()
-        yield app
+    yield from _app_through(release, "svc/api", 8000)

@@ -8,17 +8,12 @@ import os
 import secrets
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
-
-from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_fixed
 
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "frontend"
@@ -26,54 +21,27 @@ STANDALONE = FRONTEND / ".next" / "standalone"
 ARTIFACTS = ROOT / "artifacts" / "e2e"
 SCREENSHOTS = ARTIFACTS / "screenshots"  # CI keeps artifacts/; the report lists these
 
-
-class NotReadyError(Exception):
-    """The service did not answer 200 yet."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+# Free ports and waiting until a server answers: the local-server helpers the test suites share
+# (api/tests/pgserver.py, standard library only). Appended, so this suite's own modules win.
+sys.path.append(str(ROOT / "api" / "tests"))
+from pgserver import free_port, wait_until_serving  # noqa: E402
 
 
-def get_status(url: str, timeout: float = 2.0) -> int:
-    """HTTP status of GET url; 0 when nothing answers."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (local URL)
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-    except (urllib.error.URLError, OSError):
-        return 0
-
-
-def wait_until_ok(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    @retry(
-        stop=stop_after_delay(timeout),
-        wait=wait_fixed(0.1),
-        retry=retry_if_exception_type(NotReadyError),
-        reraise=True,
-    )
-    def probe() -> None:
-        if process.poll() is not None:
-            command = " ".join(map(str, process.args))  # type: ignore[arg-type]
-            raise RuntimeError(f"{command} exited with {process.returncode}; logs in {ARTIFACTS}")
-        if get_status(url) != 200:
-            raise NotReadyError(url)
-
-    probe()
-
-
-def rss_mib(pid: int) -> float | None:
-    """Resident memory of a live process, from /proc (Linux)."""
+def memory_mib(pid: int, field: str = "VmRSS") -> float | None:
+    """A live process's memory figure from /proc/<pid>/status (Linux), in MiB: `VmRSS` (resident
+    now) or `VmHWM` (the peak so far); None when the process is gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         return None
     return None
+
+
+def rss_mib(pid: int) -> float | None:
+    """Resident memory of a live process."""
+    return memory_mib(pid, "VmRSS")
 
 
 @dataclass
@@ -104,7 +72,13 @@ class Service:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        wait_until_ok(self.url + self.ready_path, self.process)
+        wait_until_serving(
+            self.url + self.ready_path,
+            self.process,
+            interval=0.1,
+            probe_timeout=2,
+            log=lambda: f"logs in {ARTIFACTS}",
+        )
         return time.perf_counter() - started
 
     def stop(self) -> None:
@@ -198,15 +172,4 @@ class CommandSwitch:
 
     def start(self) -> None:
         subprocess.run(self.start_command, check=True, timeout=120, capture_output=True)
-
-        @retry(
-            stop=stop_after_delay(60),
-            wait=wait_fixed(0.2),
-            retry=retry_if_exception_type(NotReadyError),
-            reraise=True,
-        )
-        def probe() -> None:
-            if get_status(self.ready_url) != 200:
-                raise NotReadyError(self.ready_url)
-
-        probe()
+        wait_until_serving(self.ready_url, interval=0.2, probe_timeout=2)

@@ -23,7 +23,14 @@ import subprocess
 import time
 from typing import Any
 
-from e2e_servers import ARTIFACTS, FRONTEND, STANDALONE, free_port, get_status, prepare_standalone
+from e2e_servers import (
+    ARTIFACTS,
+    FRONTEND,
+    STANDALONE,
+    free_port,
+    prepare_standalone,
+    wait_until_serving,
+)
 
 TARGETS = {
     "first_load_js_gz_kb": 150.0,
@@ -78,10 +85,7 @@ def start_to_first_200(runs: int = 5) -> list[float]:
             stderr=subprocess.DEVNULL,
         )
         try:
-            while get_status(f"http://127.0.0.1:{port}/", timeout=1) != 200:
-                if process.poll() is not None or time.perf_counter() - started > 30:
-                    raise RuntimeError("the frontend server did not answer 200 on /")
-                time.sleep(0.01)
+            wait_until_serving(f"http://127.0.0.1:{port}/", process, timeout=30, interval=0.01)
             timings.append(time.perf_counter() - started)
         finally:
             process.terminate()

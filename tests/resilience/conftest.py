@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import importlib.util
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -32,32 +30,16 @@ import psycopg
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# The API suite's local servers (a private PostgreSQL, free ports, readiness): api/tests/pgserver.py
+sys.path.insert(0, str(ROOT / "api" / "tests"))
+import pgserver  # noqa: E402
+from pgserver import free_port, wait_until_serving  # noqa: E402
+
 PASSWORD = "resilience-otter-lantern-7"
 JWT_SECRET = "resilience-" + "k" * 40
 # Every server gets only the environment it needs (plus PYTHONPATH, so that the same suite can
 # be pointed at another checkout of the API to measure "before" figures).
 PASSED_THROUGH = ("PATH", "HOME", "LANG", "PYTHONPATH", "COVERAGE_PROCESS_START")
-
-
-def _load_pgserver() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "pakaura_pgserver", ROOT / "api" / "tests" / "pgserver.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["pakaura_pgserver"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-pgserver = _load_pgserver()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -117,15 +99,7 @@ class ApiServer:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        while True:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert self.process.poll() is None, self.log_tail()
-            assert time.monotonic() - started < timeout, "API did not start\n" + self.log_tail()
-            time.sleep(0.05)
+        wait_until_serving(f"{self.url}/health", self.process, timeout=timeout, log=self.log_tail)
         return time.monotonic() - started
 
     def kill(self) -> None:

@@ -23,7 +23,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,6 +40,8 @@ import httpx
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
+
+from .conftest import free_port, pgserver, wait_until_serving
 
 ADMIN_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql://pakaura:pakaura@127.0.0.1:5432/pakaura"
@@ -154,12 +155,6 @@ def postgres_url() -> Iterator[str]:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _cli() -> list[str]:
     script = Path(sys.executable).with_name("pakaura-api")
     if script.exists():
@@ -190,7 +185,7 @@ def _start_api(env: dict[str, str], tmp_path: Path) -> Api:
         check=False,
     )
     assert migrated.returncode == 0, migrated.stderr.decode() + migrated.stdout.decode()
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "api.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
@@ -200,17 +195,18 @@ def _start_api(env: dict[str, str], tmp_path: Path) -> Api:
             stderr=subprocess.STDOUT,
         )
     api = Api(f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"the API exited:\n{api.tail()}"
-        try:
-            if httpx.get(f"{api.url}/api/v1/health/ready", timeout=1).status_code == 200:
-                return api
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    _stop(api)
-    raise AssertionError(f"the API was not ready in {START_TIMEOUT_SECONDS:.0f}s:\n{api.tail()}")
+    try:
+        wait_until_serving(
+            f"{api.url}/api/v1/health/ready",
+            process,
+            timeout=START_TIMEOUT_SECONDS,
+            interval=0.1,
+            log=api.tail,
+        )
+    except pgserver.NotServingError:
+        _stop(api)
+        raise
+    return api
 
 
 def _stop(api: Api) -> None:

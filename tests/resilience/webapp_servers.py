@@ -23,6 +23,7 @@ from e2e_servers import (
     api_service,
     free_port,
     frontend_service,
+    memory_mib,
     rss_mib,
 )
 
@@ -44,14 +45,8 @@ MiB = 1024 * 1024
 
 
 def hwm_mib(pid: int) -> float | None:
-    """Peak resident memory of a live process so far (VmHWM), from /proc (Linux)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
+    """Peak resident memory of a live process so far (VmHWM)."""
+    return memory_mib(pid, "VmHWM")
 
 
 @dataclass

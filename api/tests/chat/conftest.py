@@ -4,23 +4,16 @@ factory and the fake Cohere server."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from pakaura_api.config import Settings
-from pakaura_api.main import create_app
 from pakaura_api.models import User
 from pydantic import SecretStr
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ..conftest import LiveServer, serving
 from .fake_cohere import API_KEY, FakeCohere, FakeCohereServer
 
 NewUser = Callable[[], Awaitable[int]]
@@ -58,45 +51,14 @@ def fake_cohere(fake_cohere_server: FakeCohere) -> Iterator[FakeCohere]:
     fake_cohere_server.reset()
 
 
-@dataclass
-class Server:
-    url: str
-    app: FastAPI
-
-
-@contextmanager
-def serving(settings: Settings) -> Iterator[Server]:
-    """The app on a real uvicorn server (own thread and event loop, free loopback port): for
-    clients that need a socket, e.g. to read a stream as it arrives or to hang up mid-stream."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    application = create_app(settings)
-    config = uvicorn.Config(
-        application, host="127.0.0.1", port=port, log_config=None, access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    try:
-        yield Server(url=f"http://127.0.0.1:{port}", app=application)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-
-
 @pytest.fixture(scope="session")
-def demo_server(settings: Settings) -> Iterator[Server]:
+def demo_server(settings: Settings) -> Iterator[LiveServer]:
     with serving(settings) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
-def ai_server(settings: Settings, fake_cohere_server: FakeCohere) -> Iterator[Server]:
+def ai_server(settings: Settings, fake_cohere_server: FakeCohere) -> Iterator[LiveServer]:
     ai = settings.model_copy(
         update={
             "cohere_api_key": SecretStr(API_KEY),

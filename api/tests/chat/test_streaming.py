@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -20,22 +19,12 @@ from pakaura_api.chat.service import pieces
 from pakaura_api.chat.streaming import server_sent_event
 from sqlalchemy.exc import OperationalError
 
-from ..conftest import PASSWORD
-from .conftest import Server
+from ..conftest import LiveServer, signed_up_headers
 from .fake_cohere import API_KEY, Call, FakeCohere
 
 STREAM = "/api/v1/chat/stream"
 Event = tuple[str, Any]
 MakeClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
-
-
-async def sign_up(client: httpx.AsyncClient) -> dict[str, str]:
-    response = await client.post(
-        "/api/v1/auth/signup",
-        json={"email": f"stream-{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD},
-    )
-    assert response.status_code == 201, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 async def events_of(response: httpx.Response) -> AsyncIterator[tuple[float, Event]]:
@@ -89,10 +78,12 @@ async def stored_turns(
 # --- demo mode -------------------------------------------------------------------------------
 
 
-async def test_demo_replies_stream_and_are_stored_like_the_plain_ones(demo_server: Server) -> None:
+async def test_demo_replies_stream_and_are_stored_like_the_plain_ones(
+    demo_server: LiveServer,
+) -> None:
     messages = ["Add a task to buy milk tomorrow", "show my tasks", "mark it as done", "hello"]
     async with httpx.AsyncClient(base_url=demo_server.url, timeout=10) as client:
-        streaming, plain = await sign_up(client), await sign_up(client)
+        streaming, plain = await signed_up_headers(client), await signed_up_headers(client)
         streamed_conversation = plain_conversation = None
         for message in messages:
             events = await stream(
@@ -117,9 +108,9 @@ async def test_demo_replies_stream_and_are_stored_like_the_plain_ones(demo_serve
     assert [c["title"] for c in listed] == [messages[0]]
 
 
-async def test_first_demo_delta_arrives_fast(demo_server: Server) -> None:
+async def test_first_demo_delta_arrives_fast(demo_server: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=demo_server.url, timeout=10) as client:
-        headers = await sign_up(client)
+        headers = await signed_up_headers(client)
         firsts = []
         for n in range(20):
             body = {"message": f"Add a task to water plant {n} tomorrow"}
@@ -146,13 +137,13 @@ def test_pieces_join_back_into_the_text() -> None:
 
 
 async def test_ai_replies_stream_from_the_providers_stream_events(
-    ai_server: Server, fake_cohere: FakeCohere
+    ai_server: LiveServer, fake_cohere: FakeCohere
 ) -> None:
     fake_cohere.rounds = [[Call("add_task", {"title": "demo Kubernetes", "priority": "high"})]]
     fake_cohere.final_text = "Added demo Kubernetes, high priority. Anything else?"
     fake_cohere.stream_pieces = 5
     async with httpx.AsyncClient(base_url=ai_server.url, timeout=10) as client:
-        headers = await sign_up(client)
+        headers = await signed_up_headers(client)
         events = await stream(client, headers, {"message": "add demo kubernetes, urgent"})
         done = check_order(events)
         turns = await stored_turns(client, headers, done["conversation_id"])
@@ -173,7 +164,7 @@ async def test_ai_replies_stream_from_the_providers_stream_events(
 
 
 async def test_hanging_up_mid_reply_leaves_no_half_applied_tool_call(
-    ai_server: Server, fake_cohere: FakeCohere
+    ai_server: LiveServer, fake_cohere: FakeCohere
 ) -> None:
     """The client goes away after the first change: the turn stops before its next tool call
     and stores what it did; the task list and the conversation agree."""
@@ -183,7 +174,7 @@ async def test_hanging_up_mid_reply_leaves_no_half_applied_tool_call(
     ]
     fake_cohere.stream_delay_seconds = 0.1  # each provider answer takes a while to arrive
     async with httpx.AsyncClient(base_url=ai_server.url, timeout=10) as client:
-        headers = await sign_up(client)
+        headers = await signed_up_headers(client)
         async with client.stream(
             "POST", STREAM, json={"message": "add one then two"}, headers=headers
         ) as response:
@@ -207,11 +198,11 @@ async def test_hanging_up_mid_reply_leaves_no_half_applied_tool_call(
 
 
 async def test_a_streamed_answer_that_breaks_falls_back_to_the_demo(
-    ai_server: Server, fake_cohere: FakeCohere
+    ai_server: LiveServer, fake_cohere: FakeCohere
 ) -> None:
     fake_cohere.failure = "500"
     async with httpx.AsyncClient(base_url=ai_server.url, timeout=10) as client:
-        headers = await sign_up(client)
+        headers = await signed_up_headers(client)
         events = await stream(client, headers, {"message": "add buy milk"})
     done = check_order(events)
     assert (events[0][1]["mode"], done["mode"]) == ("ai", "demo")
@@ -285,7 +276,7 @@ async def _ignore(text: str) -> None:
 
 async def test_refusals_come_before_the_stream(make_client: MakeClient) -> None:
     async with make_client(chat_max_concurrent=1) as client:
-        headers = await sign_up(client)
+        headers = await signed_up_headers(client)
         assert (await client.post(STREAM, json={"message": "hi"})).status_code == 401
         missing = await client.post(
             STREAM, json={"message": "hi", "conversation_id": 999_999}, headers=headers
@@ -306,7 +297,7 @@ async def test_a_failure_after_the_stream_began_is_an_error_event(
         raise OperationalError("INSERT", {}, Exception("server closed the connection"))
 
     async with make_client() as client:
-        headers = await sign_up(client)
+        headers = await signed_up_headers(client)
         monkeypatch.setattr(service.conversations, "store_turn", database_down)
         response = await client.post(STREAM, json={"message": "add buy milk"}, headers=headers)
         monkeypatch.undo()

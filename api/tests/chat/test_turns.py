@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -20,21 +19,12 @@ from pakaura_api.main import create_app
 from pakaura_api.migrate import run_migrations
 from structlog.testing import capture_logs
 
-from ..conftest import PASSWORD
+from ..conftest import signed_up_headers
 from .fake_cohere import API_KEY, Call, FakeCohere
 
 CHAT = "/api/v1/chat"
 CONVERSATIONS = "/api/v1/conversations"
 MakeClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
-
-
-async def sign_up(client: httpx.AsyncClient) -> dict[str, str]:
-    response = await client.post(
-        "/api/v1/auth/signup",
-        json={"email": f"turn-{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD},
-    )
-    assert response.status_code == 201, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 def ai(fake: FakeCohere, **overrides: Any) -> dict[str, Any]:
@@ -55,7 +45,7 @@ async def test_a_turn_waiting_on_the_provider_holds_no_connection(
     fake_cohere.failure = "slow"
     fake_cohere.slow_seconds = 3
     async with make_client(**ai(fake_cohere), db_pool_size=1, db_pool_max_overflow=0) as client:
-        waiting, other = await sign_up(client), await sign_up(client)
+        waiting, other = await signed_up_headers(client), await signed_up_headers(client)
         turns = [
             asyncio.create_task(client.post(CHAT, json={"message": f"add x{n}"}, headers=waiting))
             for n in range(2)
@@ -85,7 +75,7 @@ async def test_turns_at_once_are_limited_per_user_and_per_process(
     fake_cohere.slow_seconds = 2
     settings = ai(fake_cohere, chat_max_concurrent_per_user=1, chat_max_concurrent=2)
     async with make_client(**settings) as client:
-        alice, bob, carol = await sign_up(client), await sign_up(client), await sign_up(client)
+        alice, bob, carol = [await signed_up_headers(client) for _ in range(3)]
         first = asyncio.create_task(client.post(CHAT, json={"message": "hi a"}, headers=alice))
         await asyncio.sleep(0.3)
         again = await client.post(CHAT, json={"message": "hi again"}, headers=alice)
@@ -107,7 +97,7 @@ async def test_turns_at_once_are_limited_per_user_and_per_process(
 
 async def test_slots_are_given_back_when_a_turn_fails(make_client: MakeClient) -> None:
     async with make_client(chat_max_concurrent_per_user=1) as client:
-        headers = await sign_up(client)
+        headers = await signed_up_headers(client)
         for _ in range(3):
             missing = await client.post(
                 CHAT, json={"message": "hi", "conversation_id": 999_999}, headers=headers
@@ -120,7 +110,7 @@ async def test_slots_are_given_back_when_a_turn_fails(make_client: MakeClient) -
 async def test_demo_mode_suggests_a_short_retry(make_client: MakeClient) -> None:
     async with make_client(chat_max_concurrent=1) as client:
         limiter = client.app.state.chat_limiter  # type: ignore[attr-defined]
-        headers = await sign_up(client)
+        headers = await signed_up_headers(client)
         with limiter.turn(0):  # someone else's turn is running
             busy = await client.post(CHAT, json={"message": "hi"}, headers=headers)
         assert (busy.status_code, busy.headers["retry-after"]) == (429, "1")
@@ -133,7 +123,7 @@ async def test_a_provider_error_body_never_reaches_the_logs_verbatim(
     fake_cohere.failure = "echo_authorization"
     with capture_logs() as logs:
         async with make_client(**ai(fake_cohere)) as client:
-            headers = await sign_up(client)
+            headers = await signed_up_headers(client)
             answer = await client.post(CHAT, json={"message": "add buy milk"}, headers=headers)
     assert answer.status_code == 200
     assert answer.json()["mode"] == "demo"
@@ -164,7 +154,7 @@ def test_redacted_excerpt(text: str, expected: str) -> None:
 
 
 async def test_conversations_come_in_pages(client: httpx.AsyncClient) -> None:
-    headers = await sign_up(client)
+    headers = await signed_up_headers(client)
     ids = []
     for n in range(3):
         body = (await client.post(CHAT, json={"message": f"hi {n}"}, headers=headers)).json()
@@ -185,7 +175,7 @@ async def test_conversations_come_in_pages(client: httpx.AsyncClient) -> None:
 async def test_messages_come_newest_page_first_each_page_oldest_first(
     client: httpx.AsyncClient,
 ) -> None:
-    headers = await sign_up(client)
+    headers = await signed_up_headers(client)
     cid = None
     for n in range(3):
         body = {"message": f"hello {n}", **({"conversation_id": cid} if cid else {})}
@@ -211,7 +201,7 @@ async def test_messages_come_newest_page_first_each_page_oldest_first(
     assert len(huge.json()) == 6
     for bad in ({"limit": 0}, {"limit": 501}, {"before": 0}):
         assert (await client.get(url, params=bad, headers=headers)).status_code == 422
-    other = await sign_up(client)
+    other = await signed_up_headers(client)
     assert (await client.get(url, headers=other)).status_code == 404
 
 
@@ -234,7 +224,7 @@ async def sqlite_client(data_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
 
 async def test_chat_turns_and_pages_on_sqlite(tmp_path: Path) -> None:
     async with sqlite_client(tmp_path) as client:
-        headers = await sign_up(client)
+        headers = await signed_up_headers(client)
         first = await client.post(
             CHAT, json={"message": "Remind me to call mom tomorrow"}, headers=headers
         )
@@ -272,7 +262,7 @@ async def test_tool_calls_of_an_ai_turn_on_sqlite(tmp_path: Path, fake_cohere: F
         patch.setenv("COHERE_API_KEY", API_KEY)
         patch.setenv("COHERE_BASE_URL", fake_cohere.base_url)
         async with sqlite_client(tmp_path) as client:
-            headers = await sign_up(client)
+            headers = await signed_up_headers(client)
             answer = await client.post(CHAT, json={"message": "add lite"}, headers=headers)
             assert answer.json()["mode"] == "ai"
             tasks = (await client.get("/api/v1/tasks", headers=headers)).json()
@@ -282,7 +272,7 @@ async def test_tool_calls_of_an_ai_turn_on_sqlite(tmp_path: Path, fake_cohere: F
 
 
 async def test_a_revoked_token_cannot_chat(client: httpx.AsyncClient) -> None:
-    headers = await sign_up(client)
+    headers = await signed_up_headers(client)
     first = await client.post(CHAT, json={"message": "add buy milk"}, headers=headers)
     cid = first.json()["conversation_id"]
     assert (await client.post("/api/v1/auth/logout", headers=headers)).status_code == 204
@@ -294,7 +284,7 @@ async def test_a_revoked_token_cannot_chat(client: httpx.AsyncClient) -> None:
 
 async def test_the_task_cap_is_a_plain_answer_in_chat(make_client: MakeClient) -> None:
     async with make_client(max_tasks_per_user=1) as client:
-        headers = await sign_up(client)
+        headers = await signed_up_headers(client)
         assert (await client.post(CHAT, json={"message": "add one"}, headers=headers)).json()[
             "actions"
         ]
@@ -306,7 +296,7 @@ async def test_the_task_cap_is_a_plain_answer_in_chat(make_client: MakeClient) -
 
 
 async def test_pages_refuse_a_revoked_token(client: httpx.AsyncClient) -> None:
-    headers = await sign_up(client)
+    headers = await signed_up_headers(client)
     cid = (await client.post(CHAT, json={"message": "hi"}, headers=headers)).json()[
         "conversation_id"
     ]

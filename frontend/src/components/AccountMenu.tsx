@@ -3,6 +3,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { ApiError, PASSWORD_MIN_LENGTH, PASSWORD_RULE, request } from "@/lib/client/api";
 import type { User } from "@/lib/client/types";
+import { TextField } from "./Field";
 
 interface Props {
   user: User;
@@ -154,48 +155,27 @@ function PasswordDialog({ onClose, onFailure }: { onClose: (notice: string | nul
     }
   }
 
-  const describe = (field: PasswordField, extra = "") =>
-    [extra, errors[field] ? `${field}-error` : ""].filter(Boolean).join(" ") || undefined;
-
   return (
     <dialog ref={dialogRef} className="dialog" aria-labelledby="password-title" onClose={() => onClose(null)}>
       <form method="dialog" onSubmit={submit} noValidate>
         <h2 id="password-title">Change password</h2>
-        <div className="field">
-          <label htmlFor="current_password">Current password</label>
-          <input
-            id="current_password"
-            name="current_password"
-            type="password"
-            autoComplete="current-password"
-            aria-invalid={errors.current_password ? true : undefined}
-            aria-describedby={describe("current_password")}
-          />
-          {errors.current_password ? (
-            <p className="field-error" id="current_password-error">
-              {errors.current_password}
-            </p>
-          ) : null}
-        </div>
-        <div className="field">
-          <label htmlFor="new_password">New password</label>
-          <input
-            id="new_password"
-            name="new_password"
-            type="password"
-            autoComplete="new-password"
-            aria-invalid={errors.new_password ? true : undefined}
-            aria-describedby={describe("new_password", "new_password-rule")}
-          />
-          <p className="field-hint" id="new_password-rule">
-            {PASSWORD_RULE}
-          </p>
-          {errors.new_password ? (
-            <p className="field-error" id="new_password-error">
-              {errors.new_password}
-            </p>
-          ) : null}
-        </div>
+        <TextField
+          id="current_password"
+          label="Current password"
+          error={errors.current_password}
+          name="current_password"
+          type="password"
+          autoComplete="current-password"
+        />
+        <TextField
+          id="new_password"
+          label="New password"
+          error={errors.new_password}
+          hint={PASSWORD_RULE}
+          name="new_password"
+          type="password"
+          autoComplete="new-password"
+        />
         {errors._ ? (
           <p className="form-error" role="alert">
             {errors._}

@@ -2,9 +2,10 @@
 
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
-import { useRef, useState, useSyncExternalStore, type FormEvent } from "react";
+import { Suspense, useRef, useState, useSyncExternalStore, type FormEvent } from "react";
 import { ApiError, PASSWORD_MIN_LENGTH, PASSWORD_RULE, request } from "@/lib/client/api";
 import Banner from "./Banner";
+import { TextField } from "./Field";
 
 type Mode = "signin" | "signup";
 type Field = "email" | "password" | "name";
@@ -25,7 +26,17 @@ function useHydrated(): boolean {
   );
 }
 
+/** The sign-in or sign-up page's form, in the Suspense boundary that `useSearchParams` needs
+ * when Next prerenders the page. */
 export default function AuthForm({ mode }: { mode: Mode }) {
+  return (
+    <Suspense>
+      <Form mode={mode} />
+    </Suspense>
+  );
+}
+
+function Form({ mode }: { mode: Mode }) {
   const hydrated = useHydrated();
   const router = useRouter();
   const params = useSearchParams();
@@ -125,46 +136,23 @@ export default function AuthForm({ mode }: { mode: Mode }) {
           noValidate
           aria-describedby={formError || registered !== null ? "form-error" : undefined}
         >
-          {fields.map((field) => {
-            const error = fieldErrors[field];
-            return (
-              <div className="field" key={field}>
-                <label htmlFor={`auth-${field}`}>{labels[field]}</label>
-                <input
-                  id={`auth-${field}`}
-                  ref={(el) => {
-                    refs.current[field] = el;
-                  }}
-                  name={field}
-                  type={field === "password" ? "password" : field === "email" ? "email" : "text"}
-                  autoComplete={
-                    field === "password" ? (mode === "signup" ? "new-password" : "current-password") : field
-                  }
-                  required={field !== "name"}
-                  defaultValue={field === "email" ? prefilledEmail : ""}
-                  aria-invalid={error ? true : undefined}
-                  aria-describedby={
-                    [
-                      field === "password" && mode === "signup" ? "auth-password-rule" : "",
-                      error ? `auth-${field}-error` : "",
-                    ]
-                      .filter(Boolean)
-                      .join(" ") || undefined
-                  }
-                />
-                {field === "password" && mode === "signup" ? (
-                  <p className="field-hint" id="auth-password-rule">
-                    {PASSWORD_RULE}
-                  </p>
-                ) : null}
-                {error ? (
-                  <p className="field-error" id={`auth-${field}-error`}>
-                    {error}
-                  </p>
-                ) : null}
-              </div>
-            );
-          })}
+          {fields.map((field) => (
+            <TextField
+              key={field}
+              id={`auth-${field}`}
+              label={labels[field]}
+              error={fieldErrors[field]}
+              hint={field === "password" && mode === "signup" ? PASSWORD_RULE : undefined}
+              ref={(el) => {
+                refs.current[field] = el;
+              }}
+              name={field}
+              type={field === "password" ? "password" : field === "email" ? "email" : "text"}
+              autoComplete={field === "password" ? (mode === "signup" ? "new-password" : "current-password") : field}
+              required={field !== "name"}
+              defaultValue={field === "email" ? prefilledEmail : ""}
+            />
+          ))}
           {formError ? (
             <p className="form-error" id="form-error" role="alert" tabIndex={-1} ref={errorRef}>
               {formError}

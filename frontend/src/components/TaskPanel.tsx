@@ -3,6 +3,8 @@
 import { useState, type FormEvent, type KeyboardEvent, type RefObject } from "react";
 import { changedFields, dueState, filterTasks, formatDue, localToday } from "@/lib/client/tasks";
 import type { Priority, Task, TaskSort, TaskStatus, TaskUpdate } from "@/lib/client/types";
+import AsyncButton from "./AsyncButton";
+import { Field, fieldAria, TextField } from "./Field";
 
 export interface NewTask {
   title: string;
@@ -45,12 +47,26 @@ const SORTS: { value: TaskSort; label: string }[] = [
 const TITLE_MAX = 200;
 const DESCRIPTION_MAX = 2000;
 
-function FieldError({ id, message }: { id: string; message: string | undefined }) {
-  return message ? (
-    <p className="field-error" id={id}>
-      {message}
-    </p>
-  ) : null;
+function PriorityField({ id, value, onChange }: { id: string; value: Priority; onChange: (value: Priority) => void }) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>Priority</label>
+      <select id={id} value={value} onChange={(event) => onChange(event.target.value as Priority)}>
+        <option value="low">Low</option>
+        <option value="medium">Medium</option>
+        <option value="high">High</option>
+      </select>
+    </div>
+  );
+}
+
+/** A button on a task, named with the task's title for screen readers ("Edit “Buy milk”"). */
+function TaskButton({ task, verb, className, onClick }: { task: Task; verb: string; className: string; onClick: () => void }) {
+  return (
+    <button type="button" className={className} onClick={onClick} aria-label={`${verb} “${task.title}”`}>
+      {verb}
+    </button>
+  );
 }
 
 function AddTaskForm({ onAdd }: Pick<Props, "onAdd">) {
@@ -80,38 +96,24 @@ function AddTaskForm({ onAdd }: Pick<Props, "onAdd">) {
   const general = errors["_"];
   return (
     <form className="add-task" onSubmit={submit} noValidate>
-      <div className="field grow">
-        <label htmlFor="new-task-title">New task</label>
-        <input
-          id="new-task-title"
-          value={title}
-          maxLength={TITLE_MAX}
-          onChange={(event) => setTitle(event.target.value)}
-          aria-invalid={errors["title"] ? true : undefined}
-          aria-describedby={errors["title"] ? "new-task-title-error" : undefined}
-        />
-        <FieldError id="new-task-title-error" message={errors["title"]} />
-      </div>
-      <div className="field">
-        <label htmlFor="new-task-priority">Priority</label>
-        <select id="new-task-priority" value={priority} onChange={(e) => setPriority(e.target.value as Priority)}>
-          <option value="low">Low</option>
-          <option value="medium">Medium</option>
-          <option value="high">High</option>
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="new-task-due">Due date</label>
-        <input
-          id="new-task-due"
-          type="date"
-          value={due}
-          onChange={(event) => setDue(event.target.value)}
-          aria-invalid={errors["due_date"] ? true : undefined}
-          aria-describedby={errors["due_date"] ? "new-task-due-error" : undefined}
-        />
-        <FieldError id="new-task-due-error" message={errors["due_date"]} />
-      </div>
+      <TextField
+        id="new-task-title"
+        label="New task"
+        className="field grow"
+        error={errors["title"]}
+        value={title}
+        maxLength={TITLE_MAX}
+        onChange={(event) => setTitle(event.target.value)}
+      />
+      <PriorityField id="new-task-priority" value={priority} onChange={setPriority} />
+      <TextField
+        id="new-task-due"
+        label="Due date"
+        error={errors["due_date"]}
+        type="date"
+        value={due}
+        onChange={(event) => setDue(event.target.value)}
+      />
       <button type="submit" className="button primary" disabled={busy}>
         Add
       </button>
@@ -162,53 +164,35 @@ function EditTaskForm({ task, onUpdate, onDone }: { task: Task; onUpdate: Props[
 
   return (
     <form className="edit-task" onSubmit={submit} onKeyDown={onKeyDown} noValidate aria-label={`Edit “${task.title}”`}>
-      <div className="field">
-        <label htmlFor={id("title")}>Title</label>
-        <input
-          id={id("title")}
-          value={title}
-          maxLength={TITLE_MAX}
-          autoFocus
-          onChange={(event) => setTitle(event.target.value)}
-          aria-invalid={errors["title"] ? true : undefined}
-          aria-describedby={errors["title"] ? id("title-error") : undefined}
-        />
-        <FieldError id={id("title-error")} message={errors["title"]} />
-      </div>
-      <div className="field">
-        <label htmlFor={id("description")}>Description</label>
+      <TextField
+        id={id("title")}
+        label="Title"
+        error={errors["title"]}
+        value={title}
+        maxLength={TITLE_MAX}
+        autoFocus
+        onChange={(event) => setTitle(event.target.value)}
+      />
+      <Field id={id("description")} label="Description" error={errors["description"]}>
         <textarea
           id={id("description")}
           value={description}
           rows={3}
           maxLength={DESCRIPTION_MAX}
           onChange={(event) => setDescription(event.target.value)}
-          aria-invalid={errors["description"] ? true : undefined}
-          aria-describedby={errors["description"] ? id("description-error") : undefined}
+          {...fieldAria(id("description"), errors["description"])}
         />
-        <FieldError id={id("description-error")} message={errors["description"]} />
-      </div>
+      </Field>
       <div className="edit-row">
-        <div className="field">
-          <label htmlFor={id("priority")}>Priority</label>
-          <select id={id("priority")} value={priority} onChange={(e) => setPriority(e.target.value as Priority)}>
-            <option value="low">Low</option>
-            <option value="medium">Medium</option>
-            <option value="high">High</option>
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={id("due")}>Due date</label>
-          <input
-            id={id("due")}
-            type="date"
-            value={due}
-            onChange={(event) => setDue(event.target.value)}
-            aria-invalid={errors["due_date"] ? true : undefined}
-            aria-describedby={errors["due_date"] ? id("due-error") : undefined}
-          />
-          <FieldError id={id("due-error")} message={errors["due_date"]} />
-        </div>
+        <PriorityField id={id("priority")} value={priority} onChange={setPriority} />
+        <TextField
+          id={id("due")}
+          label="Due date"
+          error={errors["due_date"]}
+          type="date"
+          value={due}
+          onChange={(event) => setDue(event.target.value)}
+        />
       </div>
       {errors["_"] ? (
         <p className="field-error" role="alert">
@@ -269,30 +253,14 @@ function TaskItem({
         </span>
       </div>
       <div className="task-actions">
-        <button
-          type="button"
+        <TaskButton
+          task={task}
+          verb={task.completed ? "Reopen" : "Complete"}
           className="button secondary small"
           onClick={() => onToggle(task)}
-          aria-label={`${task.completed ? "Reopen" : "Complete"} “${task.title}”`}
-        >
-          {task.completed ? "Reopen" : "Complete"}
-        </button>
-        <button
-          type="button"
-          className="button ghost small"
-          onClick={() => setEditing(true)}
-          aria-label={`Edit “${task.title}”`}
-        >
-          Edit
-        </button>
-        <button
-          type="button"
-          className="button ghost small danger-hover"
-          onClick={() => onDelete(task)}
-          aria-label={`Delete “${task.title}”`}
-        >
-          Delete
-        </button>
+        />
+        <TaskButton task={task} verb="Edit" className="button ghost small" onClick={() => setEditing(true)} />
+        <TaskButton task={task} verb="Delete" className="button ghost small danger-hover" onClick={() => onDelete(task)} />
       </div>
     </li>
   );
@@ -300,7 +268,6 @@ function TaskItem({
 
 export default function TaskPanel(props: Props) {
   const { tasks, filter, sort, loaded, headingRef, onFilter, onToggle, onDelete, onUpdate, onAdd } = props;
-  const [loadingMore, setLoadingMore] = useState(false);
   const visible = filterTasks(tasks, filter);
   const today = localToday();
 
@@ -353,18 +320,9 @@ export default function TaskPanel(props: Props) {
         </ul>
       )}
       {loaded && props.hasMore ? (
-        <button
-          type="button"
-          className="button secondary wide more"
-          disabled={loadingMore}
-          onClick={async () => {
-            setLoadingMore(true);
-            await props.onMore();
-            setLoadingMore(false);
-          }}
-        >
-          {loadingMore ? "Loading…" : "Show more"}
-        </button>
+        <AsyncButton className="button secondary wide more" action={props.onMore} busyLabel="Loading…">
+          Show more
+        </AsyncButton>
       ) : null}
     </section>
   );

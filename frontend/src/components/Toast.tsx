@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import AsyncButton from "./AsyncButton";
 
 export interface UndoOffer {
   message: string;
@@ -15,7 +16,6 @@ const VISIBLE_MS = 10_000;
  * itself after 10 s, but not while the pointer or the keyboard is on it. */
 export default function Toast({ offer, onDismiss }: { offer: UndoOffer; onDismiss: () => void }) {
   const [held, setHeld] = useState(false);
-  const [busy, setBusy] = useState(false);
 
   useEffect(() => {
     if (held) return;
@@ -34,18 +34,9 @@ export default function Toast({ offer, onDismiss }: { offer: UndoOffer; onDismis
     >
       <span>{offer.message}</span>
       {offer.onUndo ? (
-        <button
-          type="button"
-          className="button small toast-undo"
-          disabled={busy}
-          onClick={async () => {
-            setBusy(true);
-            await offer.onUndo?.();
-            setBusy(false);
-          }}
-        >
+        <AsyncButton className="button small toast-undo" action={offer.onUndo}>
           Undo
-        </button>
+        </AsyncButton>
       ) : null}
       <button type="button" className="button small toast-close" aria-label="Dismiss" onClick={onDismiss}>
         ×

@@ -266,35 +266,6 @@ def _messages(conversation: Any, typed: Any) -> Any:
     return insert(Message).from_select(["conversation_id", *_MESSAGE_COLUMNS, "created_at"], rows)
 
 
-def _pg_store(new: bool) -> Any:
-    if new:
-        target = (
-            insert(Conversation)
-            .values(
-                user_id=bindparam("owner"),
-                title=bindparam("new_title"),
-                created_at=bindparam("now"),
-                updated_at=bindparam("now"),
-            )
-            .returning(col(Conversation.id))
-            .cte("conversation")
-        )
-    else:
-        target = (
-            update(Conversation)
-            .where(
-                col(Conversation.id) == bindparam("conversation"),
-                col(Conversation.user_id) == bindparam("owner"),
-            )
-            .values(updated_at=bindparam("now"))
-            .returning(col(Conversation.id))
-            .cte("conversation")
-        )
-    conversation = select(target.c.id).scalar_subquery()
-    return _messages(conversation, cast).add_cte(target).returning(col(Message.conversation_id))
-
-
-_PG_STORE = {new: _pg_store(new) for new in (True, False)}
 _NEW_CONVERSATION = (
     insert(Conversation)
     .values(
@@ -314,6 +285,16 @@ _TOUCH_CONVERSATION = (
     .values(updated_at=bindparam("now"))
     .returning(col(Conversation.id))
 )
+
+
+def _pg_store(new: bool) -> Any:
+    """The conversation's INSERT (new) or touch as a CTE feeding the messages' INSERT."""
+    target = (_NEW_CONVERSATION if new else _TOUCH_CONVERSATION).cte("conversation")
+    conversation = select(target.c.id).scalar_subquery()
+    return _messages(conversation, cast).add_cte(target).returning(col(Message.conversation_id))
+
+
+_PG_STORE = {new: _pg_store(new) for new in (True, False)}
 _ADD_MESSAGES = _messages(type_coerce(bindparam("conversation"), Integer), type_coerce)
 
 

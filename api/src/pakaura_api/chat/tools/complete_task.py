@@ -18,16 +18,24 @@ class CompleteTaskInput(TaskReference):
     pass
 
 
-async def run(access: TaskAccess, args: CompleteTaskInput) -> ToolResult:
+async def set_completed(
+    access: TaskAccess, args: TaskReference, completed: bool, unchanged: str
+) -> ToolResult:
+    """Mark the referenced task done (`completed`) or not done; `unchanged` is the note when it
+    already was. Shared with reopen_task, its undo: a tie prefers the task it would change."""
     found = await resolve(
-        access, args.task_id, args.title, prefer=lambda task: not task["completed"]
+        access, args.task_id, args.title, prefer=lambda task: task["completed"] != completed
     )
     if found.task is None:
         return error(found.error or "Task not found.", found.candidates)
-    if found.task["completed"]:
-        return ok(found.task, changed=False, note="The task was already completed.")
-    task = await access.update(found.task["id"], TaskUpdate(completed=True))
+    if found.task["completed"] == completed:
+        return ok(found.task, changed=False, note=unchanged)
+    task = await access.update(found.task["id"], TaskUpdate(completed=completed))
     return ok(task, changed=True) if task else error(GONE)
+
+
+async def run(access: TaskAccess, args: CompleteTaskInput) -> ToolResult:
+    return await set_completed(access, args, True, "The task was already completed.")
 
 
 def describe(arguments: dict[str, Any], result: ToolResult, today: date) -> str:

@@ -8,10 +8,10 @@ from typing import Any
 
 from pakaura_api.chat.demo.text import NOCASE, NOT_A_QUESTION, reference
 from pakaura_api.chat.tools.access import TaskAccess
-from pakaura_api.chat.tools.base import GONE, DemoCall, TaskReference, Tool, ToolResult, error, ok
-from pakaura_api.chat.tools.resolve import resolve
+from pakaura_api.chat.tools.base import DemoCall, TaskReference, Tool, ToolResult
+from pakaura_api.chat.tools.complete_task import set_completed
 from pakaura_api.chat.wording import quoted_title
-from pakaura_api.models import ActionEffect, TaskUpdate
+from pakaura_api.models import ActionEffect
 
 
 class ReopenTaskInput(TaskReference):
@@ -19,13 +19,7 @@ class ReopenTaskInput(TaskReference):
 
 
 async def run(access: TaskAccess, args: ReopenTaskInput) -> ToolResult:
-    found = await resolve(access, args.task_id, args.title, prefer=lambda task: task["completed"])
-    if found.task is None:
-        return error(found.error or "Task not found.", found.candidates)
-    if not found.task["completed"]:
-        return ok(found.task, changed=False, note="The task was not completed.")
-    task = await access.update(found.task["id"], TaskUpdate(completed=False))
-    return ok(task, changed=True) if task else error(GONE)
+    return await set_completed(access, args, False, "The task was not completed.")
 
 
 def describe(arguments: dict[str, Any], result: ToolResult, today: date) -> str:
