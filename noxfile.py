@@ -322,6 +322,9 @@ def containers(session: nox.Session) -> None:
         # the label `invoke build` checks: the real-node session reuses these images as built
         "PAKAURA_SOURCE_LABELS": json.dumps(source_labels()),
     }
+    if not (ROOT / "frontend" / "node_modules" / "axe-core").is_dir():
+        # the browser suite's accessibility checks inject the web app's pinned axe-core
+        session.run("npm", "ci", "--no-audit", "--no-fund", "--prefix", "frontend", external=True)
     try:
         if stand_ins == "1":
             session.run("bash", "infra/ci-images/ensure-stand-ins.sh", env=env, external=True)

@@ -72,7 +72,7 @@ def test_a_failing_test_leaves_the_cluster_state_under_artifacts(
     evidence = artifacts / "test_deliberately_failing"
     assert "failure evidence" in output, output
     assert str(evidence) in output, output
-    files = {path.name: path.read_text() for path in evidence.iterdir()}
+    files = {path.name: path.read_text() for path in evidence.iterdir() if path.is_file()}
     for name in ("events.txt", "resources.txt", "describe-pods.txt", "helm-history.txt"):
         assert files.get(name, "").strip(), f"{name} missing or empty: {sorted(files)}"
     assert "REVISION" in files["helm-history.txt"]

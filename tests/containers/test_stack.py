@@ -137,6 +137,7 @@ def test_browser_flow_against_the_containers(stack: Stack) -> None:
             **os.environ,
             **stack.env,  # compose reads this run's secrets and ports from it
             "E2E_BASE_URL": stack.frontend_url,
+            "E2E_API_URL": stack.api_url,  # its OpenAPI document says which features it has
             # The outage test stops and restarts the API container, so nothing is skipped.
             "E2E_API_STOP": shlex.join(stack.compose_command("stop", "api")),
             "E2E_API_START": shlex.join(stack.compose_command("start", "api")),
