@@ -172,8 +172,10 @@ class Server:
             "COHERE_API_KEY": "",
             "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
             "API_WORKERS": str(workers),
-            # The bench measures throughput, not the per-process turn limiter (429 beyond it).
+            # The bench measures throughput, not the turn limiters (429 beyond them): wrk's threads
+            # each walk the same users from the first, so two may send one user's turns at once.
             "CHAT_MAX_CONCURRENT": "256",
+            "CHAT_MAX_CONCURRENT_PER_USER": "256",
         }
         cli = [sys.executable, "-m", "pakaura_api"]
         subprocess.run([*cli, "migrate"], env=self.env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603

@@ -15,10 +15,13 @@ from playwright.sync_api import Page, expect
 # Records, in the page, when the streaming reply first shows text and when it is complete.
 WATCH_STREAM = """
 (() => {
-  window.__stream = { sentAt: 0, firstTextAt: 0, firstActionAt: 0, doneAt: 0 };
+  // `before`: replies on the page when the message was sent (set with sentAt); only a newer one
+  // is the reply being watched.
+  window.__stream = { sentAt: 0, before: 0, firstTextAt: 0, firstActionAt: 0, doneAt: 0 };
   const observer = new MutationObserver(() => {
-    const reply = [...document.querySelectorAll('li.message[data-role="assistant"]')].at(-1);
-    if (!reply || !window.__stream.sentAt) return;
+    const replies = document.querySelectorAll('li.message[data-role="assistant"]');
+    if (!window.__stream.sentAt || replies.length <= window.__stream.before) return;
+    const reply = replies[replies.length - 1];
     const now = performance.now();
     const text = reply.querySelector(".message-text:not(.typing)")?.textContent ?? "";
     if (reply.dataset.streaming === "true") {
@@ -148,14 +151,18 @@ def test_reply_streams_in(page: Page, requires_api: Callable[[str], None], shoot
     page.add_init_script(WATCH_STREAM)
     page.add_init_script(PACED_STREAM % 150)
     page.reload()
+    # The page reopens the conversation from part 1 (one reply) unless the user is already
+    # typing: wait for it, so the reply watched below is the new one.
+    expect(page.locator('[aria-current="true"]')).to_have_count(1)
+    expect(assistant_replies(page)).to_have_count(1)
     box = chat_input(page)
     expect(box).to_be_editable()
     box.fill("Add a task to stream the reply")
-    page.evaluate("window.__stream.sentAt = performance.now()")
+    page.evaluate("window.__stream.before = 1; window.__stream.sentAt = performance.now()")
     box.press("Enter")
     reply = assistant_replies(page).last
     complete = page.locator('li.message[data-role="assistant"]:not([data-streaming])')
-    expect(complete).to_have_count(1, timeout=30_000)
+    expect(complete).to_have_count(2, timeout=30_000)
     page.wait_for_function("window.__stream.doneAt > 0", timeout=10_000)
     expect(reply).to_contain_text("stream the reply")
     expect(task_item(page, "stream the reply")).to_have_count(1)
