@@ -116,7 +116,6 @@ def create_app(settings: Settings) -> FastAPI:
     # Same pool, in autocommit: one statement is one transaction (no BEGIN/COMMIT round trips,
     # and reads never end in ROLLBACK). Sessions begin real transactions (`deps.get_session`).
     app.state.autocommit_engine = autocommit(app.state.engine)
-    app.state.read_engine = app.state.autocommit_engine  # the name before writes used it too
     app.state.schema_head = head_revision()
     app.state.login_throttle = LoginThrottler(app.state.autocommit_engine, settings)
     app.state.chat_config = ChatConfig.from_settings(settings)
