@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, model_validator
-from sqlalchemy import JSON, Column, DateTime, Index
+from sqlalchemy import JSON, Column, DateTime, Index, text
 from sqlmodel import Field, SQLModel
 
 from pakaura_api.emails import InvalidEmailError, normalize_email
@@ -165,6 +165,17 @@ class TaskBase(SQLModel):
 
 class Task(TaskBase, table=True):
     __tablename__ = "tasks"
+    # Only the soft-deleted rows (what the purge looks for): an index of every row's deleted_at
+    # let the planner "narrow" a user's tasks by `deleted_at IS NULL`, reading the index
+    # entries of every live task of every user on each list, create and count (migration 0003).
+    __table_args__ = (
+        Index(
+            "ix_tasks_deleted_at",
+            "deleted_at",
+            postgresql_where=text("deleted_at IS NOT NULL"),
+            sqlite_where=text("deleted_at IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
@@ -176,7 +187,7 @@ class Task(TaskBase, table=True):
     )
     # Soft delete: set by DELETE, cleared by restore within the undo window, purged after it.
     deleted_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=True)
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
 
 
