@@ -195,3 +195,29 @@ def test_database_url_schemes_are_normalised(scheme: str) -> None:
     settings = load_settings(database_url=f"{scheme}://u:p@h:5432/d", jwt_secret=TEST_JWT_SECRET)
     assert settings.database().drivername == "postgresql+psycopg"
     assert settings.database(sync=True).drivername == "postgresql+psycopg"
+
+
+def test_only_soft_deleted_tasks_are_in_the_deleted_at_index(database_url, tmp_path) -> None:
+    """Migration 0003: a full index on deleted_at let PostgreSQL read every live task's entry to
+    find one user's live tasks. Partial on both databases, and unused for a user's live tasks."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        (definition,) = conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_tasks_deleted_at'"
+        ).fetchone()
+        plan = "\n".join(
+            row[0]
+            for row in conn.execute(
+                "EXPLAIN SELECT count(*) FROM tasks WHERE user_id = 1 AND deleted_at IS NULL"
+            )
+        )
+    assert definition.endswith("WHERE (deleted_at IS NOT NULL)"), definition
+    assert "ix_tasks_deleted_at" not in plan, plan
+    settings = load_settings(pakaura_data_dir=tmp_path)
+    run_migrations(settings)
+    engine = create_engine(f"sqlite:///{tmp_path / 'pakaura.sqlite3'}")
+    with engine.connect() as conn:
+        sql = conn.execute(
+            text("SELECT sql FROM sqlite_master WHERE name = 'ix_tasks_deleted_at'")
+        ).scalar_one()
+    engine.dispose()
+    assert sql.endswith("WHERE deleted_at IS NOT NULL"), sql
