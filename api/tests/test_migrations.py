@@ -47,7 +47,7 @@ def _assert_models_match(sync_url: str) -> None:
 
 
 def test_head_without_alembic_matches_alembic() -> None:
-    assert head_revision() == alembic_head() == "0003"
+    assert head_revision() == alembic_head() == "0004"
 
 
 def test_known_revisions_without_alembic_match_alembic() -> None:

@@ -100,6 +100,9 @@ class User(SQLModel, table=True):
     created_at: datetime = _timestamp()
     # Part of every token; a password change increments it, revoking every older token.
     token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The user's tasks that are not deleted, kept by triggers on `tasks` (migration 0004): the
+    # per-user cap is checked against it on each create without counting the tasks.
+    live_tasks: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class RevokedToken(SQLModel, table=True):

@@ -32,7 +32,6 @@ from sqlalchemy import (
     case,
     cast,
     delete,
-    func,
     insert,
     literal,
     select,
@@ -43,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 
 from pakaura_api.db import fetch
-from pakaura_api.models import ID_MAX, Task, TaskCreate, TaskPublic, TaskUpdate, utcnow
+from pakaura_api.models import ID_MAX, Task, TaskCreate, TaskPublic, TaskUpdate, User, utcnow
 from pakaura_api.repository.tokens import AUTH, VALID, TokenNoLongerValid, auth_params, ensure_valid
 from pakaura_api.security import Principal
 from pakaura_api.terms import TaskSort, TaskStatus
@@ -126,12 +125,11 @@ _CREATE = (
             bindparam("now", type_=_TASKS.c.updated_at.type),
         )
         .select_from(AUTH)
-        # Within the cap (counted with the index on user_id; concurrent creates may overshoot
-        # by the number running at once, which is fine for a limit against abuse).
+        # Within the cap (the user's count of live tasks, kept by triggers: migration 0004;
+        # concurrent creates may overshoot by the number running at once, which is fine for a
+        # limit against abuse).
         .where(
-            select(func.count())
-            .where(col(Task.user_id) == AUTH.c.id, col(Task.deleted_at).is_(None))
-            .scalar_subquery()
+            select(col(User.live_tasks)).where(col(User.id) == AUTH.c.id).scalar_subquery()
             < bindparam("cap")
         ),
     )
