@@ -5,10 +5,10 @@ Revises: 0003
 Create Date: 2026-11-30
 
 A new task is refused once its user has `MAX_TASKS_PER_USER` live tasks. Counting them on every
-create read every one of the user's tasks (0.14 ms of PostgreSQL for a user with 400; linear, so
-~3.5 ms near the default cap of 10,000). `users.live_tasks` is that count, kept by triggers on `tasks`, so
-every writer (the routes, the chat tools, the purge, a cascade, an older version of the API
-after a rollback) keeps it right without knowing about it; a create reads one row.
+create read every one of the user's tasks (0.14 ms of PostgreSQL for a user with 400; linear,
+so ~3.5 ms near the default cap of 10,000). `users.live_tasks` is that count, kept by triggers
+on `tasks`, so every writer (the routes, the chat tools, the purge, a cascade, an older version
+of the API after a rollback) keeps it right without knowing about it; a create reads one row.
 
 The triggers are created before the count is filled in, in the migration's transaction: on
 PostgreSQL, CREATE TRIGGER locks `tasks` against writes until the commit, so no task written
