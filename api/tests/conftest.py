@@ -23,11 +23,13 @@ import httpx
 import psycopg
 import pytest
 import uvicorn
+from alembic import command
 from fastapi import FastAPI
 from pakaura_api.config import Settings, load_settings
 from pakaura_api.logging import configure_logging
 from pakaura_api.main import create_app
-from pakaura_api.migrate import run_migrations
+from pakaura_api.migrate import alembic_config, run_migrations
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -76,6 +78,16 @@ def create_database() -> Iterator[DatabaseFactory]:
     factory = DatabaseFactory()
     yield factory
     factory.drop_all()
+
+
+def migrate_to(url: str, revision: str) -> None:
+    """Upgrade the PostgreSQL database at `url` to `revision` with Alembic: a migration's test
+    starts from the revision before it, writes rows, then migrates."""
+    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
+    with engine.connect() as connection:
+        command.upgrade(alembic_config(connection), revision)
+        connection.commit()
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")

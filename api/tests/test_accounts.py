@@ -112,25 +112,15 @@ async def test_guessing_the_current_password_is_throttled(make_client, make_user
 
 
 async def test_an_email_taken_by_a_look_alike_is_reported_by_the_migration(
-    create_database, tmp_path
+    create_database,
 ) -> None:
     """Migration 0002 folds stored emails; look-alikes keep their row, the canonical one wins."""
     import psycopg
-    from alembic import command
-    from pakaura_api.config import load_settings
-    from pakaura_api.migrate import alembic_config
-    from sqlalchemy import create_engine
 
-    from .conftest import TEST_JWT_SECRET
+    from .conftest import migrate_to
 
     url = create_database()
-    settings = load_settings(
-        database_url=url, jwt_secret=TEST_JWT_SECRET, pakaura_data_dir=tmp_path
-    )
-    engine = create_engine(settings.database(sync=True))
-    with engine.connect() as connection:
-        command.upgrade(alembic_config(connection), "0001")
-        connection.commit()
+    migrate_to(url, "0001")
     rows = [
         "Mixed.Case@Example.COM",  # alone: folded
         "\uff41\uff4c\uff49\uff43\uff45@example.com",  # full-width "alice": folded...
@@ -144,10 +134,7 @@ async def test_an_email_taken_by_a_look_alike_is_reported_by_the_migration(
                 "INSERT INTO users (email, password_hash, created_at) VALUES (%s, 'x', now())",
                 (email,),
             )
-    with engine.connect() as connection:
-        command.upgrade(alembic_config(connection), "head")
-        connection.commit()
-    engine.dispose()
+    migrate_to(url, "head")
     with psycopg.connect(url) as conn:
         stored = [row[0] for row in conn.execute("SELECT email FROM users ORDER BY id")]
     assert stored == [

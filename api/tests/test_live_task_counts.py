@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import httpx
 import psycopg
-from alembic import command
 from pakaura_api.config import load_settings
 from pakaura_api.main import create_app
-from pakaura_api.migrate import alembic_config, run_migrations
-from sqlalchemy import create_engine, text
+from pakaura_api.migrate import run_migrations
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .conftest import TEST_JWT_SECRET, MakeUser
+from .conftest import TEST_JWT_SECRET, MakeUser, migrate_to
 
 TASKS = "/api/v1/tasks"
 COUNTS = text(
@@ -104,11 +103,7 @@ def test_the_migration_counts_the_tasks_already_there(create_database, tmp_path)
     settings = load_settings(
         database_url=url, jwt_secret=TEST_JWT_SECRET, pakaura_data_dir=tmp_path
     )
-    engine = create_engine(settings.database(sync=True))
-    with engine.connect() as conn:
-        command.upgrade(alembic_config(conn), "0003")
-        conn.commit()
-    engine.dispose()
+    migrate_to(url, "0003")
     with psycopg.connect(url, autocommit=True) as conn:
         for email in ("a@example.com", "b@example.com", "c@example.com"):
             conn.execute(
