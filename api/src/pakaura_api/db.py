@@ -1,10 +1,10 @@
 """Database engines and sessions (async; Alembic uses the sync driver, see `migrate.py`).
 
-PostgreSQL: one pool per worker process, `DB_POOL_SIZE` (+ `DB_POOL_MAX_OVERFLOW`) connections,
-LIFO so a quiet period lets the surplus idle out instead of keeping every connection warm, no
-pre-ping round trip by default: a checkout polls the socket instead (a connection the server
-closed is replaced before use), and a statement that still meets a dead connection is retried
-once when that is safe (`run`).
+PostgreSQL: one psycopg pool per worker process (`pg_pool.py`: at most `DB_POOL_SIZE` +
+`DB_POOL_MAX_OVERFLOW` connections, idle ones closed after 10 minutes), shared by SQLAlchemy and
+the prebuilt statements (`run_prebuilt`, `fetch`). No pre-ping round trip by default: handing
+out a connection polls its socket instead (one the server closed is replaced before use), and a
+statement that still meets a dead connection is retried once when that is safe (`run`).
 
 SQLite (the local default, for one person or a small team): WAL, so readers never wait for the
 writer; `busy_timeout`, so a writer waits for the lock instead of failing; and every transaction
@@ -16,28 +16,30 @@ Statements on the autocommit engine need no BEGIN at all: each is its own transa
 from __future__ import annotations
 
 import json
-import select
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
 import psycopg
 import pydantic_core
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.engine import URL, Dialect, Engine
+from sqlalchemy.engine import Connection as SyncConnection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import NullPool, PoolProxiedConnection
+from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import ClauseElement
-from sqlalchemy.util import greenlet_spawn
+from sqlalchemy.util import await_, greenlet_spawn
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from pakaura_api.config import Settings
+from pakaura_api.pg_pool import PooledConnection, WorkerPool, connection_kwargs
 
 
 def _sqlite_connection_setup(dbapi_connection: Any, _record: Any) -> None:
@@ -50,7 +52,7 @@ def _sqlite_connection_setup(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection: Connection) -> None:
+def _sqlite_begin(connection: SyncConnection) -> None:
     if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -65,49 +67,53 @@ def json_loads(data: str | bytes) -> Any:
         return json.loads(data)
 
 
-def _discard_if_hung_up(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    """At checkout, a pre-ping without a round trip: an idle PostgreSQL connection has nothing to
-    read unless the server has ended the session (a shutdown's FATAL message, or EOF), so a
-    readable socket means "dead". Raising DisconnectionError makes the pool replace it before
-    any statement is sent, so a database restart costs no failed request even when the error
-    would carry no SQLSTATE (a pod that went away). One poll() per checkout, ~1 µs."""
-    try:
-        socket = dbapi_connection.driver_connection.pgconn.socket
-    except Exception:  # closed on the client side already
-        raise DisconnectionError from None
-    poller = select.poll()
-    poller.register(socket, select.POLLIN | select.POLLPRI)
-    if poller.poll(0):
-        raise DisconnectionError
-
-
 def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
-    """The app's engine. `pooled=False` gives a fresh connection each time (readiness probe)."""
+    """The app's engine. `pooled=False` gives a fresh connection each time (readiness probe).
+    PostgreSQL's pooled engine borrows from the worker's psycopg pool (`pg_pool.py`)."""
     url = settings.database()
-    kwargs: dict[str, Any] = {}
     if settings.is_sqlite:
-        settings.pakaura_data_dir.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": settings.db_busy_timeout_seconds}
-    else:
-        # libpq's connect_timeout is whole seconds, at least 2.
-        kwargs["connect_args"] = {
-            "connect_timeout": max(2, int(settings.db_connect_timeout_seconds)),
-            "application_name": "pakaura-api",
-            # Times come back in UTC, as the API answers them. In UTC psycopg builds them with
-            # `timezone.utc`; in the server's zone (e.g. Etc/UTC) it converts each one with
-            # `astimezone`: 13 % of a 50-task list's instructions (fetch 156 -> 112 µs).
-            "options": f"{url.query.get('options') or ''} -c TimeZone=UTC".strip(),
-        }
-    kwargs["json_deserializer"] = json_loads
-    if pooled and not settings.is_sqlite:
+        return _sqlite_engine(settings, url, pooled=pooled)
+    kwargs = connection_kwargs(url, settings.db_connect_timeout_seconds, json_loads)
+    if not pooled:
+        return create_async_engine(
+            url,
+            poolclass=NullPool,
+            connect_args={k: v for k, v in kwargs.items() if k not in ("autocommit", "context")},
+            json_deserializer=json_loads,
+        )
+    pool = WorkerPool(
+        url,
+        kwargs,
+        max_size=settings.db_pool_size + settings.db_pool_max_overflow,
+        timeout=settings.db_pool_timeout_seconds,
+        pre_ping=settings.db_pool_pre_ping,
+    )
+    engine = create_async_engine(
+        url,
+        poolclass=NullPool,
+        async_creator=pool.getconn,
         # In autocommit from the start: nearly every statement runs on its own, and switching
         # each checkout into autocommit and back (`execution_options`) cost 0.18 M instructions
         # per statement (7 % of a task list). Sessions ask for a transaction (`get_session`).
-        kwargs["isolation_level"] = "AUTOCOMMIT"
+        isolation_level="AUTOCOMMIT",
         # No rollback when a connection goes back: in autocommit there is nothing to roll back,
-        # and a session's Connection rolls its own transaction back before it returns (the
-        # no-op rollback cost 0.05 M instructions per statement).
-        kwargs["pool_reset_on_return"] = None
+        # and a session's Connection rolls its own transaction back before it returns.
+        pool_reset_on_return=None,
+        json_deserializer=json_loads,
+    )
+    _POOLS[engine.sync_engine] = pool
+    # `await engine.dispose()` closes the pool too (the listener runs inside SQLAlchemy's
+    # greenlet, where `await_` may wait on a coroutine).
+    event.listen(engine.sync_engine, "engine_disposed", lambda _: await_(pool.close()))
+    return engine
+
+
+def _sqlite_engine(settings: Settings, url: URL, *, pooled: bool) -> AsyncEngine:
+    settings.pakaura_data_dir.mkdir(parents=True, exist_ok=True)
+    kwargs: dict[str, Any] = {
+        "connect_args": {"timeout": settings.db_busy_timeout_seconds},
+        "json_deserializer": json_loads,
+    }
     if pooled:
         kwargs.update(
             pool_pre_ping=settings.db_pool_pre_ping,
@@ -120,12 +126,17 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
     else:
         kwargs["poolclass"] = NullPool
     engine = create_async_engine(url, **kwargs)
-    if settings.is_sqlite:
-        event.listen(engine.sync_engine, "connect", _sqlite_connection_setup)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
-    elif pooled:
-        event.listen(engine.sync_engine, "checkout", _discard_if_hung_up)
+    event.listen(engine.sync_engine, "connect", _sqlite_connection_setup)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
+
+
+_POOLS: WeakKeyDictionary[Engine, WorkerPool] = WeakKeyDictionary()
+
+
+def worker_pool(engine: AsyncEngine) -> WorkerPool | None:
+    """The psycopg pool behind a pooled PostgreSQL engine; None for SQLite or the probe."""
+    return _POOLS.get(engine.sync_engine)
 
 
 def autocommit(engine: AsyncEngine) -> AsyncEngine:
@@ -168,13 +179,29 @@ async def run(
     cannot apply anything twice: always for reads, for writes only when the statement never ran.
     Pre-ping is off, so this is how a database restart stays invisible to users; any other
     failure (or a write that may have been applied) propagates (503 with Retry-After)."""
+    return await _retrying(lambda: _on_connection(engine, work), read_only)
+
+
+async def run_prebuilt(
+    engine: AsyncEngine, work: Callable[[Connection], Awaitable[T]], *, read_only: bool
+) -> T:
+    """`run` for work made only of prebuilt statements (`fetch`): on PostgreSQL it gets a
+    connection straight from the worker's pool (`Link`), without SQLAlchemy's connection and
+    checkout machinery (~80 us of CPU per request, see `pg_pool.py`). Same retry rule."""
+    pool = worker_pool(engine)
+    if pool is None:
+        return await run(engine, work, read_only=read_only)
+    return await _retrying(lambda: _on_link(pool, engine.dialect, work), read_only)
+
+
+async def _retrying(attempt: Callable[[], Awaitable[T]], read_only: bool) -> T:
     try:
-        return await _on_connection(engine, work)
+        return await attempt()
     except DBAPIError as error:
         if not (error.connection_invalidated and (read_only or never_ran(error))):
             raise
-    # The pool discarded every connection older than the failure; this one is new.
-    return await _on_connection(engine, work)
+    # The dead connection is gone, and the pool's check replaces any other the server closed.
+    return await attempt()
 
 
 async def _on_connection(engine: AsyncEngine, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
@@ -189,6 +216,38 @@ async def _on_connection(engine: AsyncEngine, work: Callable[[AsyncConnection], 
         return await work(connection)
     finally:
         await connection.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A connection of the worker's PostgreSQL pool, held for one `run_prebuilt`."""
+
+    driver: PooledConnection
+    dialect: Dialect
+
+
+Connection = AsyncConnection | Link  # what `fetch` runs on
+
+
+async def _on_link(pool: WorkerPool, dialect: Dialect, work: Callable[[Link], Awaitable[T]]) -> T:
+    try:
+        driver = await pool.getconn()
+    except psycopg.Error as error:  # as SQLAlchemy wraps them: the app's handlers answer 503
+        raise _wrapped(error, None, None, dialect, invalidated=False) from error
+    try:
+        return await work(Link(driver, dialect))
+    finally:
+        await pool.putconn(driver)
+
+
+def _wrapped(
+    error: psycopg.Error, sql: str | None, values: Any, dialect: Dialect, *, invalidated: bool
+) -> DBAPIError:
+    wrapped = DBAPIError.instance(
+        sql, values, error, psycopg.Error, connection_invalidated=invalidated, dialect=dialect
+    )
+    assert isinstance(wrapped, DBAPIError)
+    return wrapped
 
 
 # --- prebuilt statements straight to the driver (PostgreSQL) -----------------------------------
@@ -231,52 +290,65 @@ def _driver_statement(statement: ClauseElement, dialect: Dialect) -> _DriverStat
 
 
 _ROWS = psycopg.pq.ExecStatus.TUPLES_OK
-_CURSOR = "pakaura.cursor"
-
-
-def _cursor(pooled: PoolProxiedConnection) -> Any:
-    """The connection's binary cursor, made once per connection and reused: a new cursor per
-    statement (and `description` to see whether rows came back) cost ~30 µs of the 160 µs a
-    50-row statement takes in psycopg (measured: 170 -> 140 µs)."""
-    driver = pooled.driver_connection
-    cursor = pooled.info.get(_CURSOR)
-    if cursor is None or cursor.connection is not driver:
-        cursor = pooled.info[_CURSOR] = driver.cursor(binary=True)  # type: ignore[union-attr]
-    return cursor
 
 
 async def fetch(
-    connection: AsyncConnection, statement: ClauseElement, params: dict[str, Any]
+    connection: Connection, statement: ClauseElement, params: dict[str, Any]
 ) -> Sequence[Sequence[Any]]:
     """Every row of a prebuilt `statement` (tuples, in its column order; [] without rows).
 
     On PostgreSQL the statement, compiled once, goes straight to psycopg's connection with
     binary results: SQLAlchemy's per-execution work (compiled-cache lookup, execution context,
     result objects, a greenlet hop per driver call) was ~45 % of a 50-task list's CPU
-    (measured: 0.59 ms of 1.25 ms in-process; the raw statement 0.21 ms). A driver error still
-    goes through SQLAlchemy's handling: the same exception classes (`IntegrityError`, ...),
-    and a connection the server closed is invalidated (`connection_invalidated`, see `run`).
+    (measured: 0.59 ms of 1.25 ms in-process; the raw statement 0.21 ms). A driver error is
+    wrapped as SQLAlchemy would: the same exception classes (`IntegrityError`, ...), and
+    `connection_invalidated` when the connection died (see `run`).
     Other databases: `connection.execute`."""
-    driver = (
-        _driver_statement(statement, connection.dialect)
-        if connection.dialect.name == "postgresql"
-        else None
-    )
-    if driver is None:
+    driver: Any
+    if isinstance(connection, Link):
+        driver, dialect = connection.driver, connection.dialect
+    elif connection.dialect.name == "postgresql":
+        sync = connection.sync_connection
+        assert sync is not None
+        driver, dialect = sync.connection.driver_connection, connection.dialect
+    else:
         return (await connection.execute(statement, params)).all()  # type: ignore[call-overload,no-any-return]
-    values = {**driver.defaults, **params}
-    for name, process in driver.processors:
+    prebuilt = _driver_statement(statement, dialect)
+    if prebuilt is None:  # needs SQLAlchemy at run time
+        assert isinstance(connection, AsyncConnection), "a Link runs prebuilt statements only"
+        return (await connection.execute(statement, params)).all()  # type: ignore[call-overload,no-any-return]
+    values = {**prebuilt.defaults, **params}
+    for name, process in prebuilt.processors:
         if name in values:
             values[name] = process(values[name])
-    sync = connection.sync_connection
-    assert sync is not None
     try:
-        cursor = _cursor(sync.connection)
-        await cursor.execute(driver.sql, values)
+        # A pool's connection keeps its cursor; another (an engine made elsewhere) gets one.
+        cursor = (
+            driver.statements()
+            if isinstance(driver, PooledConnection)
+            else driver.cursor(binary=True)
+        )
+        await cursor.execute(prebuilt.sql, values)
         if cursor.pgresult is None or cursor.pgresult.status != _ROWS:
             return []
         rows: list[tuple[Any, ...]] = await cursor.fetchall()
         return rows
-    except BaseException as error:  # as SQLAlchemy would: wrap, and invalidate when disconnected
-        await greenlet_spawn(sync._handle_dbapi_exception, error, driver.sql, values, None, None)
+    except psycopg.Error as error:
+        if isinstance(connection, Link):
+            dead = bool(driver.closed or driver.broken)
+            raise _wrapped(error, prebuilt.sql, values, dialect, invalidated=dead) from error
+        await _sqlalchemy_handles(connection, error, prebuilt.sql, values)
         raise  # pragma: no cover (the handler always raises)
+    except BaseException as error:  # e.g. a cancellation: SQLAlchemy decides about the connection
+        if isinstance(connection, AsyncConnection):
+            await _sqlalchemy_handles(connection, error, prebuilt.sql, values)
+        raise
+
+
+async def _sqlalchemy_handles(
+    connection: AsyncConnection, error: BaseException, sql: str, values: Any
+) -> None:
+    """As SQLAlchemy would: wrap the driver's error, invalidate the connection when it died."""
+    sync = connection.sync_connection
+    assert sync is not None
+    await greenlet_spawn(sync._handle_dbapi_exception, error, sql, values, None, None)

@@ -187,10 +187,10 @@ async def read_turn(
         "conversation_id": conversation_id,
     }
 
-    async def read(connection: AsyncConnection) -> list[Any]:
+    async def read(connection: db.Connection) -> list[Any]:
         return list(await db.fetch(connection, query, params))
 
-    rows = await db.run(engine, read, read_only=True)
+    rows = await db.run_prebuilt(engine, read, read_only=True)
     history: list[tuple[int, StoredMessage]] = []
     tasks: list[tuple[datetime, int, dict[str, Any]]] = []
     owned = conversation_id is None
@@ -347,13 +347,14 @@ async def store_turn(engine: AsyncEngine, turn: NewTurn) -> int:
     }
     new = turn.conversation_id is None
 
-    async def store(connection: AsyncConnection) -> int:
+    async def store(connection: db.Connection) -> int:
         if connection.dialect.name == "postgresql":
             rows = await db.fetch(connection, _PG_STORE[new], params)
             stored = rows[0] if rows else None
             if stored is None or stored[0] is None:  # pragma: no cover (NOT NULL refuses first)
                 raise ConversationGone
             return int(stored[0])
+        assert isinstance(connection, AsyncConnection)  # elsewhere `run_prebuilt` gives this
         async with connection.begin():
             first = _NEW_CONVERSATION if new else _TOUCH_CONVERSATION
             conversation_id = (await connection.execute(first, params)).scalar()
@@ -363,7 +364,7 @@ async def store_turn(engine: AsyncEngine, turn: NewTurn) -> int:
             await connection.execute(_ADD_MESSAGES, params)
         return int(conversation_id)
 
-    return await db.run(engine, store, read_only=False)
+    return await db.run_prebuilt(engine, store, read_only=False)
 
 
 # --- pages (one statement each, the token check folded in) -------------------------------------

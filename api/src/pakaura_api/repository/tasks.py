@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 
-from pakaura_api.db import fetch
+from pakaura_api.db import Connection, fetch
 from pakaura_api.models import ID_MAX, Task, TaskCreate, TaskPublic, TaskUpdate, User, utcnow
 from pakaura_api.repository.tokens import AUTH, VALID, TokenNoLongerValid, auth_params, ensure_valid
 from pakaura_api.security import Principal
@@ -209,7 +209,7 @@ def _task_id(task_id: int) -> int:
 
 
 async def list_page(
-    connection: AsyncConnection,
+    connection: Connection,
     principal: Principal,
     status: TaskStatus = TaskStatus.all,
     sort: TaskSort = TaskSort.created,
@@ -228,7 +228,7 @@ async def list_page(
 
 
 async def get_record(
-    connection: AsyncConnection, principal: Principal, task_id: int
+    connection: Connection, principal: Principal, task_id: int
 ) -> dict[str, Any] | None:
     params = {**auth_params(principal), "task_id": _task_id(task_id)}
     row = _first(await fetch(connection, _ONE, params))
@@ -238,7 +238,7 @@ async def get_record(
 
 
 async def create_record(
-    connection: AsyncConnection, principal: Principal, data: TaskCreate, cap: int
+    connection: Connection, principal: Principal, data: TaskCreate, cap: int
 ) -> dict[str, Any]:
     params = {**auth_params(principal), **data.model_dump(), "now": utcnow(), "cap": cap}
     row = _first(await fetch(connection, _CREATE, params))
@@ -249,7 +249,7 @@ async def create_record(
 
 
 async def update_record(
-    connection: AsyncConnection, principal: Principal, task_id: int, changes: TaskUpdate
+    connection: Connection, principal: Principal, task_id: int, changes: TaskUpdate
 ) -> dict[str, Any] | None:
     values = changes.model_dump(exclude_unset=True)
     params = {**auth_params(principal), **values, "task_id": _task_id(task_id), "now": utcnow()}
@@ -260,9 +260,7 @@ async def update_record(
     return _record(row, connection.dialect.name)
 
 
-async def soft_delete_record(
-    connection: AsyncConnection, principal: Principal, task_id: int
-) -> bool:
+async def soft_delete_record(connection: Connection, principal: Principal, task_id: int) -> bool:
     params = {**auth_params(principal), "task_id": _task_id(task_id), "now": utcnow()}
     if not await fetch(connection, _SOFT_DELETE, params):
         await ensure_valid(connection, principal)
@@ -271,7 +269,7 @@ async def soft_delete_record(
 
 
 async def restore_record(
-    connection: AsyncConnection, principal: Principal, task_id: int, cutoff: datetime
+    connection: Connection, principal: Principal, task_id: int, cutoff: datetime
 ) -> dict[str, Any] | None:
     """Undo a delete made after `cutoff` (the undo window's start)."""
     params = {**auth_params(principal), "task_id": _task_id(task_id), "cutoff": cutoff}
@@ -304,7 +302,7 @@ _RECORDS = {
 
 
 async def list_task_records(
-    connection: AsyncConnection, user_id: int, status: TaskStatus = TaskStatus.all
+    connection: Connection, user_id: int, status: TaskStatus = TaskStatus.all
 ) -> list[dict[str, Any]]:
     """The user's tasks, newest first, as plain dicts shaped like `TaskPublic` (read-only use
     by the chat; the caller has already established who the user is)."""

@@ -15,6 +15,7 @@ from sqlalchemy import Select, bindparam, exists, insert, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 
+from pakaura_api.db import Connection, fetch
 from pakaura_api.models import RevokedToken, User
 from pakaura_api.security import Principal
 
@@ -60,9 +61,9 @@ def auth_params(principal: Principal) -> dict[str, Any]:
     }
 
 
-async def ensure_valid(connection: AsyncConnection, principal: Principal) -> None:
+async def ensure_valid(connection: Connection, principal: Principal) -> None:
     """Raise `TokenNoLongerValid` unless the token is valid (one statement)."""
-    if (await connection.execute(_CHECK, auth_params(principal))).first() is None:
+    if not await fetch(connection, _CHECK, auth_params(principal)):
         raise TokenNoLongerValid
 
 

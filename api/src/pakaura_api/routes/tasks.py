@@ -12,10 +12,9 @@ from typing import Annotated, Any
 import orjson
 import pydantic_core
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request, Response, status
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pakaura_api import db, repository
-from pakaura_api.deps import CurrentPrincipal, SettingsDep, run_statement
+from pakaura_api.deps import CurrentPrincipal, SettingsDep
 from pakaura_api.models import ID_MAX, TaskCreate, TaskPublic, TaskUpdate, utcnow
 from pakaura_api.security import Principal
 from pakaura_api.terms import TaskSort, TaskStatus
@@ -79,10 +78,10 @@ async def list_response(
 ) -> Response:
     """The list's answer (the route's, and `hot_paths`' for the plainest requests)."""
 
-    async def read(connection: AsyncConnection) -> list[dict[str, Any]]:
+    async def read(connection: db.Connection) -> list[dict[str, Any]]:
         return await repository.list_page(connection, principal, status, sort, limit, offset)
 
-    records = await db.run(app.state.autocommit_engine, read, read_only=True)
+    records = await db.run_prebuilt(app.state.autocommit_engine, read, read_only=True)
     headers = None
     if len(records) > limit:
         records = records[:limit]
@@ -105,10 +104,10 @@ async def create_response(app: FastAPI, principal: Principal, body: TaskCreate) 
     """The created task (the route's answer, and `hot_paths`' for the plainest requests)."""
     cap = app.state.settings.max_tasks_per_user
 
-    async def insert(connection: AsyncConnection) -> dict[str, Any]:
+    async def insert(connection: db.Connection) -> dict[str, Any]:
         return await repository.create_record(connection, principal, body, cap)
 
-    record = await db.run(app.state.autocommit_engine, insert, read_only=False)
+    record = await db.run_prebuilt(app.state.autocommit_engine, insert, read_only=False)
     return _json(record, status_code=201)
 
 
@@ -116,10 +115,10 @@ async def create_response(app: FastAPI, principal: Principal, body: TaskCreate) 
 async def get_task(task_id: int, request: Request, principal: CurrentPrincipal) -> Response:
     """One task."""
 
-    async def read(connection: AsyncConnection) -> dict[str, Any] | None:
+    async def read(connection: db.Connection) -> dict[str, Any] | None:
         return await repository.get_record(connection, principal, task_id)
 
-    record = await run_statement(request, read, read_only=True)
+    record = await db.run_prebuilt(request.app.state.autocommit_engine, read, read_only=True)
     if record is None:
         raise _not_found()
     return _json(record)
@@ -138,10 +137,10 @@ async def update_response(
 ) -> Response:
     """The changed task (the route's answer, and `hot_paths`' for the plainest requests)."""
 
-    async def change(connection: AsyncConnection) -> dict[str, Any] | None:
+    async def change(connection: db.Connection) -> dict[str, Any] | None:
         return await repository.update_record(connection, principal, task_id, body)
 
-    record = await db.run(app.state.autocommit_engine, change, read_only=False)
+    record = await db.run_prebuilt(app.state.autocommit_engine, change, read_only=False)
     if record is None:
         raise _not_found()
     return _json(record)
@@ -151,10 +150,10 @@ async def update_response(
 async def delete_task(task_id: int, request: Request, principal: CurrentPrincipal) -> Response:
     """Delete a task. Restorable for `UNDO_WINDOW_SECONDS` (`POST /tasks/{id}/restore`)."""
 
-    async def soft_delete(connection: AsyncConnection) -> bool:
+    async def soft_delete(connection: db.Connection) -> bool:
         return await repository.soft_delete_record(connection, principal, task_id)
 
-    if not await run_statement(request, soft_delete, read_only=False):
+    if not await db.run_prebuilt(request.app.state.autocommit_engine, soft_delete, read_only=False):
         raise _not_found()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -170,10 +169,10 @@ async def restore_task(
     """Undo a delete within the undo window (`UNDO_WINDOW_SECONDS`, default 60)."""
     cutoff = utcnow() - timedelta(seconds=settings.undo_window_seconds)
 
-    async def restore(connection: AsyncConnection) -> dict[str, Any] | None:
+    async def restore(connection: db.Connection) -> dict[str, Any] | None:
         return await repository.restore_record(connection, principal, task_id, cutoff)
 
-    record = await run_statement(request, restore, read_only=False)
+    record = await db.run_prebuilt(request.app.state.autocommit_engine, restore, read_only=False)
     if record is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No deleted task to restore")
     return _json(record)

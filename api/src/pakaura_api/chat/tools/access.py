@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pakaura_api import db, repository
 from pakaura_api.models import TaskCreate, TaskUpdate
@@ -95,6 +95,6 @@ class TaskAccess:
         )
 
     async def _one(
-        self, work: Callable[[AsyncConnection], Awaitable[T]], *, read_only: bool = False
+        self, work: Callable[[db.Connection], Awaitable[T]], *, read_only: bool = False
     ) -> T:
-        return await db.run(self.engine, work, read_only=read_only)
+        return await db.run_prebuilt(self.engine, work, read_only=read_only)
