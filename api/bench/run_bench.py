@@ -15,10 +15,13 @@ was judged on (also next to the row it comes from), and stored under "targets" i
 
 Everything runs on loopback: a private PostgreSQL (initdb in a temporary directory, free port;
 see api/tests/pgserver.py), the API on a free port, wrk. Each endpoint first gets `--warmup`
-seconds of unmeasured load (connections opened, statements prepared). Results are printed and
-written to artifacts/bench.json.
+seconds of unmeasured load (connections opened, statements prepared). The endpoints are measured
+in `--rounds` interleaved rounds (health, list, ..., then again), each ratio against the health
+baseline of its own round, and every figure reported is the median over the rounds: on a shared
+2-core machine one 5 s run of an endpoint swings by 10-15 %. Results are printed and written to
+artifacts/bench.json (each round's own figures under "rounds").
 
-Usage: python api/bench/run_bench.py [--duration 5] [--warmup 1] [--workers 1,2]
+Usage: python api/bench/run_bench.py [--duration 5] [--warmup 1] [--rounds 3] [--workers 1,2]
        [--connections 1,32] [--profile] [--instructions 40 (0: skip)]
 """
 
@@ -32,6 +35,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -326,6 +330,13 @@ def measure(
     return result
 
 
+def median_of(rounds: list[dict[str, float]]) -> dict[str, Any]:
+    """Each figure's median over the rounds; the rounds' own figures kept under "rounds"."""
+    row: dict[str, Any] = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
+    row["rounds"] = rounds
+    return row
+
+
 def profile(
     server: Server, url: str, extra: list[str], connections: int, seconds: int, out: Path
 ) -> list[tuple[str, float]]:
@@ -433,6 +444,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=1, help="unmeasured seconds per endpoint")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="interleaved rounds per endpoint (median reported)"
+    )
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     parser.add_argument("--connections", default="1,32", help="comma-separated concurrencies")
     parser.add_argument("--profile", action="store_true", help="py-spy the list (top frames)")
@@ -454,6 +468,7 @@ def main() -> int:
         "config": {
             "duration_s": args.duration,
             "warmup_s": args.warmup,
+            "rounds": args.rounds,
             "cpus": os.cpu_count(),
             "load_average_at_start": os.getloadavg(),
             "pool": {k: v for k, v in os.environ.items() if k.startswith("DB_POOL_")}
@@ -487,14 +502,19 @@ def main() -> int:
                         "update": (server.base.removesuffix("/api/v1"), lua["update"]),
                         "chat_demo": (f"{server.base}/chat", lua["chat_demo"]),
                     }
-                    figures = {
-                        name: measure(server, name, url, extra, connections, args)
-                        for name, (url, extra) in endpoints.items()
+                    rounds = []
+                    for _ in range(args.rounds):  # interleaved: each ratio has its own baseline
+                        figures = {
+                            name: measure(server, name, url, extra, connections, args)
+                            for name, (url, extra) in endpoints.items()
+                        }
+                        health = figures["health"]["rps"] or 1
+                        for name in ("list", "create", "update", "chat_demo"):
+                            figures[name]["vs_health"] = round(figures[name]["rps"] / health, 3)
+                        rounds.append(figures)
+                    run[f"c{connections}"] = {
+                        name: median_of([figures[name] for figures in rounds]) for name in endpoints
                     }
-                    health = figures["health"]["rps"] or 1
-                    for name in ("list", "create", "update", "chat_demo"):
-                        figures[name]["vs_health"] = round(figures[name]["rps"] / health, 3)
-                    run[f"c{connections}"] = figures
                 run["rss_mib_per_worker"] = [round(rss_mib(pid), 1) for pid in server.workers()]
                 if args.profile and workers == workers_sweep[0]:
                     url, extra = (
@@ -521,7 +541,8 @@ def main() -> int:
 def print_report(results: dict[str, Any]) -> None:
     config = results["config"]
     print(
-        f"\nwrk for {config['duration_s']} s per endpoint after {config['warmup_s']} s warm-up; "
+        f"\nwrk for {config['duration_s']} s per endpoint after {config['warmup_s']} s warm-up, "
+        f"{config['rounds']} interleaved rounds (medians; the ratio's range over the rounds); "
         f"{config['cpus']} CPUs, load average at start {config['load_average_at_start'][0]:.1f}; "
         f"pool {config['pool']}"
     )
@@ -533,17 +554,22 @@ def print_report(results: dict[str, Any]) -> None:
         print(f"statements per request: {run['statements_per_request']}")
         print(
             f"{'conns':<6}{'endpoint':<12}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
-            f"{'CPU ms/req':>12}{'non-2xx':>9}{'vs health':>11}"
+            f"{'CPU ms/req':>12}{'non-2xx':>9}{'vs health':>11}{'range':>11}"
         )
         for key, figures in run.items():
             if not key.startswith("c") or not isinstance(figures, dict):
                 continue
             for name, row in figures.items():
                 ratio = f"{row['vs_health']:.0%}" if "vs_health" in row else ""
+                spread = ""
+                if "vs_health" in row and len(row.get("rounds", [])) > 1:
+                    ratios = [r["vs_health"] for r in row["rounds"]]
+                    spread = f"{min(ratios):.0%}-{max(ratios):.0%}"
                 print(
                     f"{key[1:]:<6}{name:<12}{row['rps']:>9.0f}{row['p50_ms']:>9.2f}"
                     f"{row['p99_ms']:>9.2f}{row['cpu_ms_per_request']:>12.3f}"
-                    f"{row['non_2xx']:>9.0f}{ratio:>11}{_row_marks(key, run_name, name, row)}"
+                    f"{row['non_2xx']:>9.0f}{ratio:>11}{spread:>11}"
+                    f"{_row_marks(key, run_name, name, row)}"
                 )
         if run.get("profile_list_top_frames"):
             print("profile of GET /tasks (own time, one worker):")

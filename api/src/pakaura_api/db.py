@@ -179,7 +179,7 @@ async def run(
     cannot apply anything twice: always for reads, for writes only when the statement never ran.
     Pre-ping is off, so this is how a database restart stays invisible to users; any other
     failure (or a write that may have been applied) propagates (503 with Retry-After)."""
-    return await _retrying(lambda: _on_connection(engine, work), read_only)
+    return await _retrying(lambda: _on_connection(engine, work), read_only, worker_pool(engine))
 
 
 async def run_prebuilt(
@@ -191,13 +191,17 @@ async def run_prebuilt(
     pool = worker_pool(engine)
     if pool is None:
         return await run(engine, work, read_only=read_only)
-    return await _retrying(lambda: _on_link(pool, engine.dialect, work), read_only)
+    return await _retrying(lambda: _on_link(pool, engine.dialect, work), read_only, pool)
 
 
-async def _retrying(attempt: Callable[[], Awaitable[T]], read_only: bool) -> T:
+async def _retrying(
+    attempt: Callable[[], Awaitable[T]], read_only: bool, pool: WorkerPool | None
+) -> T:
     try:
         return await attempt()
     except DBAPIError as error:
+        if error.connection_invalidated and pool is not None:
+            pool.suspect()  # the next connection is handed out only if the server answers
         if not (error.connection_invalidated and (read_only or never_ran(error))):
             raise
     # The dead connection is gone, and the pool's check replaces any other the server closed.

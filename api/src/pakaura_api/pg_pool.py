@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import select
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,7 @@ from sqlalchemy.engine import URL
 
 MAX_LIFETIME_SECONDS = 1800  # then replaced (e.g. to follow a DNS change of the server)
 MAX_IDLE_SECONDS = 600
+PROBE_INTERVAL_SECONDS = 0.5  # while the database is unreachable: one attempt per interval
 
 
 class PooledConnection(psycopg.AsyncConnection[Any]):
@@ -80,12 +82,20 @@ class WorkerPool:
     """Opened at first use (in the worker's event loop), closed by `close` (engine disposal);
     a later use opens a new one, as SQLAlchemy's engines allow.
 
-    While the database is unreachable, a request waits for a connection at most
-    `DB_POOL_TIMEOUT_SECONDS` (then 503 with Retry-After; the readiness probe, on connections of
-    its own, takes the pod out of the Service meanwhile). Each wait makes the pool try to
-    connect, and a failed attempt is retried once after ~1 s, then given up
-    (`reconnect_timeout=0`): psycopg_pool's default, retrying with a growing backoff for 5
-    minutes, would leave requests failing for up to a minute after the database is back."""
+    Outages: psycopg_pool connects in the background, so a request during an outage would wait
+    its whole `DB_POOL_TIMEOUT_SECONDS` for a connection that cannot come, and answer its 503
+    seconds late (after the database is back, even). So once the server may have gone (at
+    start, after a dead connection, after the pool gave up connecting), a request first checks
+    that it can connect (`_probe`: one attempt at a time, closed at once, so the connection
+    budget holds); while it cannot, requests get a 503 at once. And a failed attempt of the
+    pool's own is retried once after ~1 s, then given up (`reconnect_timeout=0`): its default,
+    a backoff growing for 5 minutes, could leave the pool idle for a minute after the database
+    is back.
+    """
+
+    _unreachable = True  # the server may be gone: `_probe` before using the pool
+    _failed_at = -PROBE_INTERVAL_SECONDS  # when the last probe failed (monotonic)
+    _failure = ""  # and why
 
     def __init__(
         self,
@@ -118,6 +128,7 @@ class WorkerPool:
         self._pre_ping = pre_ping
         self._pool: AsyncConnectionPool[PooledConnection] | None = None
         self._opening = asyncio.Lock()
+        self._probing = asyncio.Lock()
 
     async def pool(self) -> AsyncConnectionPool[PooledConnection]:
         if self._pool is None:
@@ -136,6 +147,8 @@ class WorkerPool:
                         max_lifetime=MAX_LIFETIME_SECONDS,
                         max_idle=MAX_IDLE_SECONDS,
                         reconnect_timeout=0,  # see the class docstring
+                        reconnect_failed=self._gave_up,
+                        configure=self._connected,
                     )
                     await pool.open()
                     self._pool = pool
@@ -151,7 +164,11 @@ class WorkerPool:
         database restart costs no failed request and no wait. Otherwise ~1 us, no round trip.
         `DB_POOL_PRE_PING=true`: the empty query every time."""
         pool = self._pool or await self.pool()
+        probed = False  # once per call: after a restart every pooled connection is dead
         for _ in range(self._max_size):
+            if self._unreachable and not probed:
+                await self._probe()
+                probed = True
             connection = await pool.getconn()
             if not connection.autocommit:
                 # SQLAlchemy hands a session's connection back in autocommit; if anything ever
@@ -163,12 +180,43 @@ class WorkerPool:
                 await pool.check_connection(connection)
             except psycopg.Error:
                 await pool.putconn(connection)  # broken now: the pool closes it
+                self._unreachable = True  # the server ended the session: is it still there?
                 continue
             except BaseException:
                 await pool.putconn(connection)
                 raise
             return connection
         return await pool.getconn()  # every one was dead: this one is new
+
+    async def _probe(self) -> None:
+        """Raise at once while the server cannot be reached; else return (the pool is usable).
+
+        One connection attempt at a time (refused at once, or `DB_CONNECT_TIMEOUT_SECONDS`),
+        and its answer stands for `PROBE_INTERVAL_SECONDS`: requests meanwhile get it without
+        another attempt."""
+        async with self._probing:
+            if not self._unreachable:  # another request's probe got through meanwhile
+                return
+            if time.monotonic() - self._failed_at < PROBE_INTERVAL_SECONDS:
+                raise psycopg.OperationalError(self._failure)
+            try:
+                probe = await PooledConnection.connect(self._conninfo, **self._kwargs)
+            except psycopg.Error as error:
+                self._failed_at = time.monotonic()
+                self._failure = f"the database cannot be reached: {error}"
+                raise
+            await probe.close()
+            self._unreachable = False
+
+    def suspect(self) -> None:
+        """A statement met a dead connection: the server may be gone (`_probe` next time)."""
+        self._unreachable = True
+
+    async def _gave_up(self, _pool: object) -> None:
+        self._unreachable = True
+
+    async def _connected(self, _connection: PooledConnection) -> None:
+        self._unreachable = False
 
     @staticmethod
     async def putconn(connection: PooledConnection) -> None:
