@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -17,8 +18,11 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from pakaura_api.config import load_settings
 from pakaura_api.migrate import alembic_config, alembic_head, run_migrations
+from pakaura_api.repository.tasks import _PAGES
 from pakaura_api.revisions import head_revision, is_ahead, known_revisions
+from pakaura_api.terms import TaskSort, TaskStatus
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
@@ -47,7 +51,7 @@ def _assert_models_match(sync_url: str) -> None:
 
 
 def test_head_without_alembic_matches_alembic() -> None:
-    assert head_revision() == alembic_head() == "0004"
+    assert head_revision() == alembic_head() == "0005"
 
 
 def test_known_revisions_without_alembic_match_alembic() -> None:
@@ -221,3 +225,36 @@ def test_only_soft_deleted_tasks_are_in_the_deleted_at_index(database_url, tmp_p
         ).scalar_one()
     engine.dispose()
     assert sql.endswith("WHERE deleted_at IS NOT NULL"), sql
+
+
+def test_a_page_of_a_large_list_reads_only_its_rows(database_url: str) -> None:
+    """Migration 0005: with 3,000 live tasks (and other users' tasks around them), a page of
+    the list is read in order from `ix_tasks_user_live`, not sorted from all of them."""
+    page = _PAGES[TaskStatus.all, TaskSort.created]
+    sql = str(page.compile(dialect=postgresql.psycopg.dialect()))  # type: ignore[attr-defined]
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        users = [
+            conn.execute(
+                "INSERT INTO users (email, name, password_hash, created_at, token_version,"
+                " live_tasks) VALUES (%s, 'plan', 'x', now(), 0, 0) RETURNING id",
+                (f"plan-{uuid.uuid4().hex}@example.com",),
+            ).fetchone()[0]
+            for _ in range(2)
+        ]
+        for user in users:
+            conn.execute(
+                "INSERT INTO tasks (user_id, title, description, priority, completed,"
+                " created_at, updated_at) SELECT %s, 'task', '', 'medium', false,"
+                " now() - g * interval '1 second', now() FROM generate_series(1, 3000) g",
+                (user,),
+            )
+        conn.execute("ANALYZE tasks")
+        params = {"auth_user_id": users[0], "auth_version": 0, "auth_jti": "j"}
+        plan = json.dumps(
+            conn.execute(
+                "EXPLAIN (ANALYZE, FORMAT JSON) " + sql, {**params, "limit": 101, "offset": 0}
+            ).fetchone()[0]
+        )
+        conn.execute("DELETE FROM users WHERE id = ANY(%s)", (users,))
+    assert "ix_tasks_user_live" in plan, plan
+    assert '"Actual Rows": 3000' not in plan, plan  # no node read all of the user's tasks

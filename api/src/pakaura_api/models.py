@@ -171,12 +171,22 @@ class Task(TaskBase, table=True):
     # Only the soft-deleted rows (what the purge looks for): an index of every row's deleted_at
     # let the planner "narrow" a user's tasks by `deleted_at IS NULL`, reading the index
     # entries of every live task of every user on each list, create and count (migration 0003).
+    # And each user's live tasks in the list's order (read backwards: newest first), so a page
+    # reads its own rows instead of sorting all of the user's tasks (migration 0005).
     __table_args__ = (
         Index(
             "ix_tasks_deleted_at",
             "deleted_at",
             postgresql_where=text("deleted_at IS NOT NULL"),
             sqlite_where=text("deleted_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_tasks_user_live",
+            "user_id",
+            "created_at",
+            "id",
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
         ),
     )
 
