@@ -34,6 +34,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .pgserver import PrivatePostgres, free_port, postgres_bin
+from .proxy import TcpProxy
 from .statements import CountedClient
 
 ADMIN_URL = os.environ.get(
@@ -173,6 +174,19 @@ def make_client(settings: Settings) -> MakeClient:
             await application.state.probe_engine.dispose()
 
     return factory
+
+
+@pytest.fixture
+async def proxied_database(database_url: str) -> AsyncIterator[tuple[TcpProxy, str]]:
+    """The test database behind a `TcpProxy` (its `set_mode` cuts it off): (proxy, its URL)."""
+    target = make_url(database_url)
+    proxy = TcpProxy(target.host or "localhost", target.port or 5432)
+    await proxy.start()
+    try:
+        through_proxy = target.set(host="127.0.0.1", port=proxy.port)
+        yield proxy, through_proxy.render_as_string(hide_password=False)
+    finally:
+        await proxy.close()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 from pakaura_api import __version__
 from pakaura_api.migrate import run_migrations
 from pakaura_api.revisions import head_revision, known_revisions
-from sqlalchemy.engine import make_url
 
 from .conftest import PASSWORD
 from .proxy import TcpProxy
@@ -90,46 +89,36 @@ async def test_readiness_accepts_a_schema_ahead_of_this_version(
 
 @pytest.mark.parametrize("outage", ["blackhole", "refuse"])
 async def test_readiness_follows_the_database_and_recovers(
-    outage: str, make_client, database_url: str, auth_headers: dict[str, str]
+    outage: str, make_client, proxied_database: tuple[TcpProxy, str], auth_headers: dict[str, str]
 ) -> None:
-    target = make_url(database_url)
-    proxy = TcpProxy(target.host or "localhost", target.port or 5432)
-    await proxy.start()
-    through_proxy = target.set(host="127.0.0.1", port=proxy.port)
-    try:
-        async with make_client(
-            database_url=through_proxy.render_as_string(hide_password=False)
-        ) as client:
-            assert (await client.get("/api/v1/health/ready")).status_code == 200
-            assert (await client.get("/api/v1/tasks", headers=auth_headers)).status_code == 200
+    proxy, url = proxied_database
+    async with make_client(database_url=url) as client:
+        assert (await client.get("/api/v1/health/ready")).status_code == 200
+        assert (await client.get("/api/v1/tasks", headers=auth_headers)).status_code == 200
 
-            proxy.set_mode(outage)
-            started = time.monotonic()
-            ready = await client.get("/api/v1/health/ready")
-            elapsed = time.monotonic() - started
-            assert ready.status_code == 503
-            assert "detail" in ready.json()
-            assert elapsed < 2.0, f"readiness took {elapsed:.2f}s"
-            live = await client.get("/api/v1/health")
-            assert live.status_code == 200
+        proxy.set_mode(outage)
+        started = time.monotonic()
+        ready = await client.get("/api/v1/health/ready")
+        elapsed = time.monotonic() - started
+        assert ready.status_code == 503
+        assert "detail" in ready.json()
+        assert elapsed < 2.0, f"readiness took {elapsed:.2f}s"
+        live = await client.get("/api/v1/health")
+        assert live.status_code == 200
 
-            proxy.set_mode("forward")
-            deadline = time.monotonic() + 5
-            while (await client.get("/api/v1/health/ready")).status_code != 200:
-                assert time.monotonic() < deadline, "not ready 5 s after the database came back"
-                await asyncio.sleep(0.2)
-            # The pool recovers too, without restarting the app: a request that meets a dead
-            # pooled connection is answered 503 (never 500), and the pool is renewed.
-            statuses = []
-            while not statuses or statuses[-1] != 200:
-                assert time.monotonic() < deadline + 5, statuses
-                statuses.append(
-                    (await client.get("/api/v1/tasks", headers=auth_headers)).status_code
-                )
-            assert set(statuses) <= {200, 503}
-            assert len(statuses) <= 2, statuses
-    finally:
-        await proxy.close()
+        proxy.set_mode("forward")
+        deadline = time.monotonic() + 5
+        while (await client.get("/api/v1/health/ready")).status_code != 200:
+            assert time.monotonic() < deadline, "not ready 5 s after the database came back"
+            await asyncio.sleep(0.2)
+        # The pool recovers too, without restarting the app: a request that meets a dead
+        # pooled connection is answered 503 (never 500), and the pool is renewed.
+        statuses = []
+        while not statuses or statuses[-1] != 200:
+            assert time.monotonic() < deadline + 5, statuses
+            statuses.append((await client.get("/api/v1/tasks", headers=auth_headers)).status_code)
+        assert set(statuses) <= {200, 503}
+        assert len(statuses) <= 2, statuses
 
 
 async def test_database_down_is_503_not_500(make_client, auth_headers) -> None:

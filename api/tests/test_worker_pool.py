@@ -17,7 +17,7 @@ from pakaura_api import db
 from pakaura_api.db import Link
 from pakaura_api.main import create_app
 from pakaura_api.pg_pool import WorkerPool
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -128,41 +128,34 @@ async def test_disposing_the_engine_closes_the_pool(database_url: str, tmp_path:
 
 
 async def test_an_outage_is_a_fast_503_and_the_pool_recovers_within_seconds(
-    make_client: MakeClient, database_url: str, auth_headers: dict[str, str]
+    make_client: MakeClient,
+    proxied_database: tuple[TcpProxy, str],
+    auth_headers: dict[str, str],
 ) -> None:
     """While the database is unreachable a request answers 503 at once, not after the pool's
     timeout (30 s here); once it is back the pool serves again within seconds (psycopg_pool's
     default backoff would have grown to 8 s by then). The proxy cuts open connections and
     refuses new ones."""
-    target = make_url(database_url)
-    proxy = TcpProxy(target.host or "localhost", target.port or 5432)
-    await proxy.start()
-    through_proxy = target.set(host="127.0.0.1", port=proxy.port)
-    try:
-        async with make_client(
-            database_url=through_proxy.render_as_string(hide_password=False),
-            db_pool_timeout_seconds=30,
-        ) as client:
-            assert (await client.get(TASKS, headers=auth_headers)).status_code == 200
-            proxy.set_mode("refuse")
-            outage = time.monotonic()
-            while time.monotonic() - outage < 8:  # the default backoff would reach 8 s
-                started = time.monotonic()
-                response = await client.get(TASKS, headers=auth_headers)
-                assert response.status_code == 503
-                assert response.headers["retry-after"] == "2"
-                assert time.monotonic() - started < 2
-                await asyncio.sleep(0.2)
-            proxy.set_mode("forward")
-            back = time.monotonic()
-            statuses = [(await client.get(TASKS, headers=auth_headers)).status_code]
-            while statuses[-1] != 200:
-                assert time.monotonic() - back < 3, statuses
-                await asyncio.sleep(0.1)
-                statuses.append((await client.get(TASKS, headers=auth_headers)).status_code)
-            assert set(statuses) <= {200, 503}
-    finally:
-        await proxy.close()
+    proxy, url = proxied_database
+    async with make_client(database_url=url, db_pool_timeout_seconds=30) as client:
+        assert (await client.get(TASKS, headers=auth_headers)).status_code == 200
+        proxy.set_mode("refuse")
+        outage = time.monotonic()
+        while time.monotonic() - outage < 8:  # the default backoff would reach 8 s
+            started = time.monotonic()
+            response = await client.get(TASKS, headers=auth_headers)
+            assert response.status_code == 503
+            assert response.headers["retry-after"] == "2"
+            assert time.monotonic() - started < 2
+            await asyncio.sleep(0.2)
+        proxy.set_mode("forward")
+        back = time.monotonic()
+        statuses = [(await client.get(TASKS, headers=auth_headers)).status_code]
+        while statuses[-1] != 200:
+            assert time.monotonic() - back < 3, statuses
+            await asyncio.sleep(0.1)
+            statuses.append((await client.get(TASKS, headers=auth_headers)).status_code)
+        assert set(statuses) <= {200, 503}
 
 
 async def test_an_unreachable_database_at_start_is_a_fast_503(
