@@ -73,6 +73,24 @@ async def test_a_link_the_server_closed_is_invalidated(make_client: MakeClient) 
         assert list(await db.run_prebuilt(engine, read, read_only=True)) == [(1,)]
 
 
+async def test_the_most_recently_returned_connection_is_handed_out_first(
+    make_client: MakeClient,
+) -> None:
+    """LIFO (`LifoConnectionPool`): the connections a worker's load needs stay hot, the rest
+    idle until they are closed. psycopg_pool's own order would give `first` back next."""
+    async with make_client(db_pool_size=3) as client:
+        pool = _pool(client.app.state.autocommit_engine)  # type: ignore[attr-defined]
+        first, second, third = [await pool.getconn() for _ in range(3)]
+        for connection in (first, second, third):
+            await pool.putconn(connection)
+        again = await pool.getconn()
+        then = await pool.getconn()
+        assert (again, then) == (third, second)
+        for connection in (again, then):
+            await pool.putconn(connection)
+        assert (await pool.pool()).get_stats()["pool_available"] == 3
+
+
 async def test_a_session_gives_its_connection_back_in_autocommit(make_client: MakeClient) -> None:
     """Sessions run transactions (`db.TRANSACTION`) on the pool's connections; the prebuilt
     statements rely on autocommit (a write in a transaction nobody commits would be lost)."""
