@@ -78,7 +78,8 @@ class LifoConnectionPool(AsyncConnectionPool[PooledConnection]):
         if timeout is not None and timeout <= 0.0:
             raise PoolTimeout()
         if not self._pool:
-            # None waiting: the base class queues the request (or refuses it, `max_waiting`).
+            # None ready: the base class's answer (None, and the request waits in line; or
+            # TooManyRequests beyond `max_waiting`).
             return await super()._get_ready_connection(timeout)
         connection = self._pool.pop()  # the most recently returned
         self._nconns_min = min(self._nconns_min, len(self._pool))
