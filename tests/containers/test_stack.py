@@ -20,6 +20,7 @@ import pytest
 
 from .harness import (
     API_IMAGE,
+    ARTIFACTS,
     DOCKER,
     FRONTEND_IMAGE,
     LOG_ARCHIVE,
@@ -141,12 +142,15 @@ def test_browser_flow_against_the_containers(stack: Stack) -> None:
             # The outage test stops and restarts the API container, so nothing is skipped.
             "E2E_API_STOP": shlex.join(stack.compose_command("stop", "api")),
             "E2E_API_START": shlex.join(stack.compose_command("start", "api")),
+            "COLUMNS": "240",  # pytest's summary lines keep the reason (80 columns cut it off)
         },
         capture_output=True,
         text=True,
         timeout=900,
         check=False,
     )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "e2e.log").write_text(result.stdout + result.stderr)  # whole tracebacks
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
     REPORT["e2e"] = {"summary": summary, "seconds": round(time.monotonic() - started, 1)}
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
