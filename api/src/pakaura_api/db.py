@@ -94,7 +94,8 @@ def create_engine(settings: Settings, *, pooled: bool = True) -> AsyncEngine:
         async_creator=pool.getconn,
         # In autocommit from the start: nearly every statement runs on its own, and switching
         # each checkout into autocommit and back (`execution_options`) cost 0.18 M instructions
-        # per statement (7 % of a task list). Sessions ask for a transaction (`get_session`).
+        # per statement (7 % of a task list). Sessions ask for a transaction
+        # (`deps.session_in_transaction`).
         isolation_level="AUTOCOMMIT",
         # No rollback when a connection goes back: in autocommit there is nothing to roll back,
         # and a session's Connection rolls its own transaction back before it returns.

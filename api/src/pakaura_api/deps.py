@@ -12,6 +12,7 @@ Token dependencies, cheapest first:
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
@@ -36,16 +37,24 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A session in a transaction (the pool's PostgreSQL connections are in autocommit)."""
+@asynccontextmanager
+async def session_in_transaction(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session in a transaction (the pool's PostgreSQL connections are in autocommit).
+
+    Opened where the route needs the database, not as a dependency: a dependency's session
+    holds its pooled connection for the whole route, and sign-up and login spend most of theirs
+    hashing a password (tens of ms, two at a time per process). A crowd of logins then held
+    every connection of the worker's pool while waiting for a hashing slot, and the task routes
+    waited `DB_POOL_TIMEOUT_SECONDS` for one, then answered 503 (`test_auth_pool.py`)."""
     async with request.app.state.sessionmaker() as session:
         if session.bind.dialect.name == "postgresql":
             await session.connection(execution_options=db.TRANSACTION)
         yield session
 
 
-async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A session for requests that only read: no BEGIN/ROLLBACK round trips around the query."""
+@asynccontextmanager
+async def read_only_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session for reads only: no BEGIN/ROLLBACK round trips around the query."""
     async with request.app.state.sessionmaker() as session:
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         yield session
@@ -59,12 +68,7 @@ async def run_statement(
     return await db.run(request.app.state.autocommit_engine, work, read_only=read_only)
 
 
-# scope="function": the session (and its pooled connection) is released when the route returns,
-# not after the response is sent — otherwise a client's next request overlaps the previous one's
-# connection and a busy pool overflows into new (SCRAM-authenticated) connections.
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 
 
 def unauthorized(detail: str = INVALID_TOKEN) -> HTTPException:

@@ -114,7 +114,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.probe_engine = create_engine(settings, pooled=False)
     app.state.sessionmaker = create_sessionmaker(app.state.engine)
     # Same pool, in autocommit: one statement is one transaction (no BEGIN/COMMIT round trips,
-    # and reads never end in ROLLBACK). Sessions begin real transactions (`deps.get_session`).
+    # and reads never end in ROLLBACK). Sessions begin real transactions
+    # (`deps.session_in_transaction`).
     app.state.autocommit_engine = autocommit(app.state.engine)
     app.state.schema_head = head_revision()
     app.state.login_throttle = LoginThrottler(app.state.autocommit_engine, settings)
